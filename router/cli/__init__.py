@@ -1,0 +1,41 @@
+"""The `routerx` command line.
+
+Each subcommand lives in its own module and is registered here with one line. Heavy
+imports (Prefect, the flows) happen inside the subcommands that need them, so
+`routerx --help` and `routerx route` stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from router.cli import discover as _discover
+from router.cli import models as _models
+from router.cli.output import fail
+from router.errors import RouterxError
+
+app = typer.Typer(
+    name="routerx",
+    help="Keep a coding agent's choice of language models honest: "
+    "discover models, measure them in a sandbox, place them, route to them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+app.command("discover")(_discover.discover)
+app.command("models")(_models.models)
+
+
+def main() -> None:
+    """Console entry point: a user's mistake is one line and a non-zero exit, never a trace."""
+    try:
+        app()
+    except RouterxError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", code=130)
+    sys.exit(0)

@@ -1,0 +1,93 @@
+"""Process-wide settings read from the environment (pydantic-settings).
+
+Why pydantic-settings: every value has one name, one type and one validation error
+message; keys are `SecretStr`, so a settings object printed into a log or a traceback
+shows `**********` instead of the key.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from router.errors import ConfigError
+
+
+def xdg_data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def xdg_config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+class Settings(BaseSettings):
+    """Everything routerx reads from the environment."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(default=None, validation_alias="ROUTERX_DATABASE_URL")
+    config_file: Path | None = Field(default=None, validation_alias="ROUTERX_CONFIG")
+    http_timeout: float = Field(default=20.0, gt=0, validation_alias="ROUTERX_HTTP_TIMEOUT")
+    http_retries: int = Field(default=4, ge=0, le=10, validation_alias="ROUTERX_HTTP_RETRIES")
+    http_retry_max_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="ROUTERX_HTTP_RETRY_MAX_SECONDS"
+    )
+    api_token: SecretStr | None = Field(default=None, validation_alias="ROUTERX_API_TOKEN")
+
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    gemini_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    )
+    groq_api_key: SecretStr | None = Field(default=None, validation_alias="GROQ_API_KEY")
+    cerebras_api_key: SecretStr | None = Field(default=None, validation_alias="CEREBRAS_API_KEY")
+    nvidia_api_key: SecretStr | None = Field(default=None, validation_alias="NVIDIA_API_KEY")
+    openrouter_api_key: SecretStr | None = Field(
+        default=None, validation_alias="OPENROUTER_API_KEY"
+    )
+
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
+    gemini_base_url: str | None = Field(default=None, validation_alias="GEMINI_BASE_URL")
+    groq_base_url: str | None = Field(default=None, validation_alias="GROQ_BASE_URL")
+    cerebras_base_url: str | None = Field(default=None, validation_alias="CEREBRAS_BASE_URL")
+    nvidia_base_url: str | None = Field(default=None, validation_alias="NVIDIA_BASE_URL")
+    openrouter_base_url: str | None = Field(default=None, validation_alias="OPENROUTER_BASE_URL")
+    ollama_host: str | None = Field(default=None, validation_alias="OLLAMA_HOST")
+
+    @cached_property
+    def data_dir(self) -> Path:
+        return xdg_data_home() / "routerx"
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'routerx.db'}"
+
+    @cached_property
+    def resolved_config_file(self) -> Path | None:
+        """The routerx.toml in use: $ROUTERX_CONFIG, ./routerx.toml, or the XDG one."""
+        if self.config_file is not None:
+            return self.config_file
+        for candidate in (Path.cwd() / "routerx.toml", xdg_config_home() / "routerx" / "routerx.toml"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+
+def load_settings() -> Settings:
+    """Read the environment, turning pydantic's errors into one actionable line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = first.get("loc", ("?",))[0]
+        raise ConfigError(
+            f"environment variable {name}: {first.get('msg')} (got {first.get('input')!r})"
+        ) from None

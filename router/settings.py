@@ -75,7 +75,8 @@ class Settings(BaseSettings):
         """The routerx.toml in use: $ROUTERX_CONFIG, ./routerx.toml, or the XDG one."""
         if self.config_file is not None:
             return self.config_file
-        for candidate in (Path.cwd() / "routerx.toml", xdg_config_home() / "routerx" / "routerx.toml"):
+        user_file = xdg_config_home() / "routerx" / "routerx.toml"
+        for candidate in (Path.cwd() / "routerx.toml", user_file):
             if candidate.is_file():
                 return candidate
         return None

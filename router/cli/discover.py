@@ -1,0 +1,73 @@
+"""`routerx discover`: one poll of every configured provider."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Annotated, Any
+
+import typer
+
+from router.cli.output import console, print_json
+
+
+def discover(
+    provider: Annotated[
+        list[str] | None,
+        typer.Option("--provider", "-p", help="Poll only this provider (repeatable)."),
+    ] = None,
+    if_stale: Annotated[
+        str | None,
+        typer.Option(help="Reuse a poll younger than this (e.g. 1h) instead of polling again."),
+    ] = None,
+    flow: Annotated[
+        bool,
+        typer.Option("--flow", help="Run as the Prefect `discover` flow, which emits "
+                     "`routerx.model.discovered` events (needs Prefect; slower to start)."),
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Poll providers for their models; new chat models are queued for assessment.
+
+    Exit code 0 when every provider is ok or skipped, 1 when any failed (the others'
+    results are stored all the same). A provider without a key is skipped.
+
+    Example: routerx discover --if-stale 1h --json
+    """
+    from router.durations import parse_duration
+
+    max_age = parse_duration(if_stale) if if_stale else None
+    if flow:
+        from flows.discovery import discover as discover_flow
+
+        result = discover_flow(
+            providers=provider or None,
+            if_stale_seconds=max_age.total_seconds() if max_age else None,
+        )
+    else:
+        from router.discovery import run_discovery
+
+        with nullcontext() if json_out else console.status("polling providers…"):
+            result = run_discovery(providers=provider, if_stale=max_age).to_json()
+    if json_out:
+        print_json(result)
+    else:
+        print_report(result)
+    failed = any(p["status"] == "error" for p in result["providers"].values())
+    raise typer.Exit(1 if failed else 0)
+
+
+def print_report(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Discovery at {result['polled_at']}")
+    numeric = ("models", "new", "removed")
+    for column in ("provider", "status", "models", "new", "removed", "note"):
+        table.add_column(column, justify="right" if column in numeric else "left")
+    colours = {"ok": "green", "error": "red", "skipped": "dim"}
+    for name, s in result["providers"].items():
+        note = s["error"] or ("reused a recent poll" if s.get("reused") else "")
+        table.add_row(name, f"[{colours.get(s['status'], '')}]{s['status']}[/]", str(s["models"]),
+                      str(len(s["new"])), str(len(s["removed"])), note)
+    console.print(table)
+    if result["queued"]:
+        console.print(f"queued for assessment: {', '.join(result['queued'])}")

@@ -1,0 +1,94 @@
+"""routerx.toml: further OpenAI-compatible endpoints (vLLM, LM Studio, llama.cpp server).
+
+Example::
+
+    [providers.vllm]
+    base_url = "http://127.0.0.1:8000/v1"   # includes /v1, like OPENAI_BASE_URL
+    api_key_env = "VLLM_API_KEY"            # optional: the variable that holds its key
+    max_concurrency = 4                     # optional
+
+Keys never live in this file: it names the environment variable that holds them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from router.errors import ConfigError
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class EndpointConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str
+    api_key_env: str | None = None
+    max_concurrency: Annotated[int, Field(ge=1, le=256)] | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http:// or https:// URL such as http://127.0.0.1:8000/v1")
+        return value.rstrip("/")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", value):
+            raise ValueError(
+                "must be the NAME of an environment variable (e.g. VLLM_API_KEY), never the key"
+            )
+        return value
+
+
+class FileConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    providers: dict[str, EndpointConfig] = Field(default_factory=dict)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if len(parts) >= 2 and parts[0] == "providers":
+        head = f"[providers.{parts[1]}]"
+        return f"{head}.{'.'.join(parts[2:])}" if parts[2:] else head
+    return ".".join(parts) or "(top level)"
+
+
+def load_file_config(path: Path | None, builtin_names: frozenset[str] = frozenset()) -> FileConfig:
+    """Read and validate routerx.toml; every error names the file, the key and the fix."""
+    if path is None:
+        return FileConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (ROUTERX_CONFIG points at it)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = FileConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = _location(tuple(err["loc"]))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key; allowed: providers.<name>.{base_url, api_key_env, max_concurrency}"
+        raise ConfigError(f"{path}: {where}: {msg}") from None
+    for name in config.providers:
+        if not _NAME.match(name):
+            raise ConfigError(
+                f"{path}: [providers.{name}]: provider names are lowercase letters, digits, - and _"
+            )
+        if name in builtin_names:
+            raise ConfigError(
+                f"{path}: [providers.{name}]: {name!r} is a built-in provider; "
+                "set its base URL through its environment variable or choose another name"
+            )
+    return config

@@ -1,0 +1,171 @@
+"""One JSON request to a provider, with bounded retries, honest errors and no leaked key.
+
+Retries use tenacity (exponential backoff with jitter, bounded in attempts and in total
+time). A `Retry-After` header on 429/503 replaces the backoff for that wait. A 429 rests
+the key that got it, so with several keys the next attempt uses another.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from router.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderResponseError,
+    ProviderTimeout,
+)
+from router.providers.keys import KeyRing, redact
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5            # total tries, first included
+    max_seconds: float = 60.0    # give up once this much time has passed
+    backoff_max: float = 8.0     # cap of one exponential wait
+    retry_after_cap: float = 30.0  # never sleep longer than this on a Retry-After
+
+
+class _Retryable(Exception):
+    """A failure worth another try; `final` is the error raised once tries run out."""
+
+    def __init__(
+        self, message: str, final: type[ProviderError], retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.final = final
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    backoff = wait_random_exponential(multiplier=0.25, max=policy.backoff_max)
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return min(exc.retry_after, policy.retry_after_cap)
+        return backoff(state)
+
+    return wait
+
+
+def _describe_body(response: httpx.Response) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text[:200] + ("…" if len(text) > 200 else "")
+
+
+async def request_json(
+    client: httpx.AsyncClient,
+    provider: str,
+    url: str,
+    *,
+    method: str = "GET",
+    params: Mapping[str, Any] | None = None,
+    json_body: Any = None,
+    headers: Callable[[str | None], dict[str, str]] = lambda key: {},
+    keys: KeyRing | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+    timeout: float | None = None,
+) -> Any:
+    """Send one request and return the decoded JSON body, or raise a ProviderError.
+
+    `headers(key)` builds the auth headers for the key chosen for this attempt, so a
+    retry after a 429 goes out with another key when there is one.
+    """
+    secrets = keys.secrets() if keys else ()
+    key_env = keys.env_var if keys else "the key"
+    path = httpx.URL(url).path
+
+    async def attempt() -> Any:
+        key = keys.acquire() if keys else None
+        try:
+            response = await client.request(
+                method, url, params=params, json=json_body, headers=headers(key),
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.TimeoutException:
+            raise _Retryable(f"timed out waiting for {method} {path}", ProviderTimeout) from None
+        except httpx.TransportError as exc:
+            raise _Retryable(
+                f"cannot connect for {method} {path}: {type(exc).__name__}", ProviderError
+            ) from None
+        status = response.status_code
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if keys and key is not None:
+                keys.rest(key, retry_after if retry_after is not None else 5.0)
+            raise _Retryable("rate limited (HTTP 429)", ProviderRateLimited, retry_after)
+        if status >= 500:
+            raise _Retryable(
+                f"server error HTTP {status} on {method} {path}: {_describe_body(response)}",
+                ProviderError,
+                parse_retry_after(response.headers.get("retry-after")),
+            )
+        if status in (401, 403):
+            raise ProviderAuthError(
+                provider,
+                f"HTTP {status}: the provider rejected the key in {key_env}; "
+                f"check that it is valid and has access ({_describe_body(response)})",
+            )
+        if status >= 400:
+            raise ProviderError(
+                provider, f"HTTP {status} on {method} {path}: {_describe_body(response)}"
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise ProviderResponseError(
+                provider,
+                f"{method} {path} answered with a body that is not JSON: "
+                f"{_describe_body(response)!r}",
+            ) from None
+
+    tries = 0
+    try:
+        async for state in AsyncRetrying(
+            stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_seconds),
+            wait=_wait(policy),
+            retry=retry_if_exception_type(_Retryable),
+            reraise=True,
+        ):
+            tries = state.retry_state.attempt_number
+            with state:
+                return await attempt()
+    except _Retryable as exc:
+        message = redact(f"{exc} (gave up after {tries} attempt(s))", secrets)
+        raise exc.final(provider, message) from None
+    except ProviderError as exc:
+        message = redact(str(exc).removeprefix(f"{provider}: "), secrets)
+        raise type(exc)(provider, message) from None
+    raise AssertionError("unreachable: tenacity either returns or raises")

@@ -45,7 +45,8 @@ def models(
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} model(s)")
-    for column in ("id", "kind", "status", "context", "max out", "$/Mtok in/out", "last seen"):
+    table.add_column("id", no_wrap=True)
+    for column in ("kind", "status", "context", "max out", "$/Mtok in/out", "last seen"):
         table.add_column(column)
     for r in rows:
         price = (f"{r.input_price_per_mtok:g}/{r.output_price_per_mtok:g}"

@@ -1,16 +1,37 @@
-"""Shared output helpers: Rich for people, exactly one JSON object for machines."""
+"""Shared output helpers: Rich for people, exactly one JSON object for machines.
+
+Rich is imported on first use (PEP 562 module `__getattr__`), not at start-up, so
+`routerx --help` and `routerx route --json` do not pay for it.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from datetime import datetime
-from typing import Any, NoReturn
+from functools import cache
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
-console = Console()
-err_console = Console(stderr=True)
+    console: Console
+    err_console: Console
+
+
+@cache
+def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "console":
+        return _console(False)
+    if name == "err_console":
+        return _console(True)
+    raise AttributeError(name)
 
 
 def _default(value: Any) -> Any:
@@ -28,5 +49,8 @@ def print_json(payload: Any) -> None:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    _console(True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+                         soft_wrap=True)
     raise SystemExit(code)

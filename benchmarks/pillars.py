@@ -24,7 +24,7 @@ nothing has a default. How each is computed:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -104,10 +104,8 @@ def compute_pillars(samples: Iterable[Sample]) -> Pillars:
     solved = int(passes.sum())
     cost_per_solved = (sum(costs) / solved) if cost_known and solved else None  # type: ignore[arg-type]
 
-    verdicts: dict[str, int] = defaultdict(int)
-    for s in samples:
-        verdicts[s.verdict] += 1
-    failure = sum(verdicts[v] for v in FAILURE_VERDICTS) / len(samples)
+    verdicts = Counter(s.verdict for s in samples)
+    failure = sum(verdicts.get(v, 0) for v in FAILURE_VERDICTS) / len(samples)
     agree = agreement(passes, totals)
     robustness = (1.0 - failure) * (agree if agree is not None else 1.0)
     return Pillars(

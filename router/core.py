@@ -1,0 +1,104 @@
+"""The routing core: routing table + beliefs + exploration switch + strategy chain.
+
+Everything that decides a route and everything a reward changes, with no store and no
+locks. `router.Router` wraps it with the store (caching, persistence, sharing between
+processes); the learning simulation drives it directly, so the policy measured there is
+the policy that serves routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from router.beliefs import PosteriorBook
+from router.errors import RoutingError
+from router.exploration import ExplorationStatus
+from router.routing_table import RoutingTable
+from router.selection import Selection
+from router.strategies import CHAIN, RouteRequest, Strategy
+
+
+class RoutingCore:
+    def __init__(
+        self,
+        table: RoutingTable,
+        exploration: ExplorationStatus,
+        *,
+        rng: np.random.Generator,
+        discount: float,
+        default_category: str,
+        chain: Sequence[Strategy] = CHAIN,
+    ) -> None:
+        self.rng = rng
+        self.beliefs = PosteriorBook(discount)
+        self.default_category = default_category
+        self.chain = tuple(chain)
+        self.exploration = exploration
+        self.table = table
+        self._arrange_all()
+
+    # -- state changes ------------------------------------------------------------------
+
+    def _arrange_all(self) -> None:
+        strength = self.exploration.prior_strength
+        for category, table in self.table.categories.items():
+            self.beliefs.arrange(category, table.models, table.pass_rates, strength)
+
+    def set_table(self, table: RoutingTable) -> None:
+        self.table = table
+        self._arrange_all()
+
+    def set_exploration(self, status: ExplorationStatus) -> None:
+        strength_changed = status.prior_strength != self.exploration.prior_strength
+        self.exploration = status
+        if strength_changed:
+            self._arrange_all()
+
+    def observe(self, category: str, models: Sequence[str], rewards: np.ndarray) -> None:
+        """Every outcome updates the beliefs: exploitation's as much as exploration's."""
+        self.beliefs.observe(category, models, rewards)
+
+    # -- routing ------------------------------------------------------------------------
+
+    def resolve(self, category: str) -> tuple[str, str]:
+        """(category to route, note for the reason); unknown -> the default category."""
+        categories = self.table.categories
+        if category in categories:
+            return category, ""
+        default = self.default_category
+        if default in categories:
+            return default, (
+                f"category {category!r} is unknown, so the default category {default!r} "
+                "answered; "
+            )
+        known = ", ".join(sorted(categories)) or "(none)"
+        raise RoutingError(
+            f"no placements for category {category!r}, nor for the default category "
+            f"{default!r} (ROUTERX_DEFAULT_CATEGORY); known categories: {known}. "
+            "Load some with `routerx placements import FILE.json` or run `routerx assess`."
+        )
+
+    def route(self, category: str, exclude: Iterable[str] = ()) -> Selection:
+        resolved, note = self.resolve(category)
+        table = self.table.categories[resolved]
+        if not table.models:
+            raise RoutingError(
+                f"category {resolved!r} has no usable model: {table.why_empty()}"
+            )
+        excluded = frozenset(exclude)
+        allowed = None
+        if excluded:
+            allowed = [i for i, m in enumerate(table.models) if m not in excluded]
+            if not allowed:
+                raise RoutingError(
+                    f"every candidate of category {resolved!r} is excluded "
+                    f"({', '.join(table.models)})"
+                )
+        request = RouteRequest(category, table, excluded, allowed, note)
+        for strategy in self.chain:
+            selection = strategy.select(request, self)
+            if selection is not None:
+                return selection
+        raise RoutingError(f"no strategy could route category {resolved!r}")

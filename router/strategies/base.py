@@ -1,0 +1,76 @@
+"""The contract of a routing strategy and the request it answers.
+
+A route runs an ordered chain of strategies (`router.strategies.CHAIN`); each either
+answers with a `Selection` or returns None to pass the request on. Later strategies
+(operator pins, task stickiness, reversion) slot in as one module and one line in the
+chain, ahead of or behind the ones here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from router.selection import Selection
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from router.beliefs import PosteriorBook
+    from router.exploration import ExplorationStatus
+    from router.routing_table import CategoryTable
+
+
+@dataclass(slots=True)
+class RouteRequest:
+    """One route: the requested category, the table it resolved to, what to avoid.
+
+    `allowed` lists the candidate positions left after `exclude` (None: all of them), so
+    strategies never offer an excluded model. `note` prefixes every reason (e.g. that
+    the default category stood in for an unknown one).
+    """
+
+    requested: str
+    table: CategoryTable
+    exclude: frozenset[str]
+    allowed: list[int] | None
+    note: str = ""
+
+    @property
+    def category(self) -> str:
+        return self.table.category
+
+
+class RoutingContext(Protocol):
+    """What strategies may read: the beliefs, the exploration switch, the seeded RNG."""
+
+    beliefs: PosteriorBook
+    exploration: ExplorationStatus
+    rng: np.random.Generator
+
+
+class Strategy(Protocol):
+    name: str
+
+    def select(self, request: RouteRequest, ctx: RoutingContext) -> Selection | None:
+        """A Selection, or None to let the next strategy in the chain answer."""
+
+
+def make_selection(
+    request: RouteRequest, index: int, *, strategy: str, is_exploration: bool, reason: str
+) -> Selection:
+    """The Selection for candidate `index`: fallbacks are the rest of the table's
+    order, without the chosen model and without excluded ones."""
+    table = request.table
+    model = table.models[index]
+    exclude = request.exclude
+    fallbacks = tuple(m for m in table.models if m != model and m not in exclude)
+    return Selection(
+        model=model,
+        provider=table.providers[index],
+        fallbacks=fallbacks,
+        is_exploration=is_exploration,
+        reason=request.note + reason,
+        category=table.category,
+        strategy=strategy,
+    )

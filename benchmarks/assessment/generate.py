@@ -1,0 +1,96 @@
+"""Generate and judge the samples of one shard: ask the model, extract, run, store.
+
+Each sample is stored as soon as it is judged, and a sample already stored is never
+asked for again, so a crash loses at most the samples in flight. A provider that fails
+for good (after its retries) raises `ProviderError`: that is the provider's problem,
+not a verdict on the model's code, so nothing is stored for those samples and a rerun
+asks again. A model answer with no code in it is a verdict (`unparseable`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from benchmarks.assessment.params import AssessParams
+from benchmarks.assessment.runs import RunInfo, WorkItem, done_items, store_sample
+from benchmarks.registry import Sample, get_benchmark
+from router.store.models import SampleResult as SampleRow
+
+
+class Answer(Protocol):
+    text: str
+    tokens_in: int | None
+    tokens_out: int | None
+    latency_ms: float
+
+
+Ask = Callable[[list[dict[str, str]], int | None], Awaitable[Answer]]
+Price = Callable[[int | None, int | None], float | None]
+
+
+@dataclass(frozen=True)
+class ShardResult:
+    asked: int
+    skipped: int
+    passed: int
+    stored: int
+
+
+def prompt_hash(messages: list[dict[str, str]]) -> str:
+    return hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).hexdigest()
+
+
+async def run_shard(
+    run: RunInfo,
+    items: Sequence[WorkItem],
+    params: AssessParams,
+    *,
+    ask: Ask,
+    price: Price,
+    sandbox: Any,
+    database_url: str | None = None,
+    on_sample: Callable[[SampleRow], None] | None = None,
+) -> ShardResult:
+    """Judge every item of the shard not yet stored. Concurrency is the `ask`'s limiter."""
+    bench = get_benchmark(run.benchmark)
+    wanted = sorted({t for t, _ in items})
+    tasks = {t.task_id: t for t in bench.load(ids=wanted)}
+    done = await asyncio.to_thread(done_items, run.run_id, database_url)
+    todo = [it for it in items if it not in done]
+    judged: list[SampleRow] = []
+
+    async def one(item: WorkItem) -> None:
+        task_id, index = item
+        task = tasks[task_id]
+        messages = bench.prompt(task)
+        seed = None if params.seed is None else params.seed + index
+        answer = await ask(messages, seed)
+        code = bench.extract(task, answer.text)
+        if not code.strip():
+            status, passed, detail = "unparseable", False, "no code found in the answer"
+        else:
+            (verdict,) = await asyncio.to_thread(
+                bench.evaluate, {task_id: task}, [Sample(task_id, code)], sandbox)
+            status, passed, detail = verdict.status, verdict.passed, verdict.detail or None
+        row = SampleRow(
+            run_id=run.run_id, task_id=task_id, sample_index=index,
+            prompt_hash=prompt_hash(messages), completion=answer.text, passed=passed,
+            verdict=status, detail=detail, latency_ms=answer.latency_ms,
+            tokens_in=answer.tokens_in, tokens_out=answer.tokens_out,
+            cost_usd=price(answer.tokens_in, answer.tokens_out),
+        )
+        if await asyncio.to_thread(store_sample, row, database_url):
+            judged.append(row)
+            if on_sample:
+                on_sample(row)
+
+    async with asyncio.TaskGroup() as group:
+        for item in todo:
+            group.create_task(one(item))
+    return ShardResult(asked=len(todo), skipped=len(items) - len(todo),
+                       passed=sum(r.passed for r in judged), stored=len(judged))

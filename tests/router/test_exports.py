@@ -1,0 +1,77 @@
+"""Exported files: valid, atomic, keyless, and the user's OpenCode settings survive."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import Session
+
+from router.errors import InputError
+from router.exports import export_all, merge_opencode_config
+from router.placements import write_fallback_table
+from router.store import get_engine
+from router.store.models import BenchmarkScore, Model, Placement
+
+
+def seed(url: str) -> None:
+    now = datetime.now(UTC)
+    with Session(get_engine(url)) as s:
+        for mid, ctx, p1 in (("ollama/qwen2.5-coder:7b", 32768, 0.8),
+                             ("gemini/gemini-2.5-pro", 1_048_576, 0.9)):
+            prov, name = mid.split("/", 1)
+            s.add(Model(id=mid, provider=prov, name=name, status="assessed", first_seen=now,
+                        last_seen=now, context_window=ctx, display_name=name.upper()))
+            s.flush()
+            s.add(BenchmarkScore(model_id=mid, benchmark="humaneval", protocol_version="v1",
+                                 n_tasks=10, n_samples=10, pass_at_1=p1, ci_low=p1 - 0.1,
+                                 ci_high=min(1, p1 + 0.1), latency_p50_ms=800,
+                                 latency_p95_ms=1500, cost_per_solved_usd=None, robustness=0.9))
+            s.add(Placement(model_id=mid, category="code-generation", layer=1 if p1 > .85 else 2,
+                            rank_score=p1, provisional=True))
+        write_fallback_table(s, "code-generation", ["gemini/gemini-2.5-pro",
+                                                    "ollama/qwen2.5-coder:7b"])
+        s.commit()
+
+
+def test_exports_are_written_and_keep_user_settings(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:11434")
+    monkeypatch.setenv("GEMINI_API_KEY", "AIza-EXPORT-SECRET")
+    seed(None)  # the default store of this test's isolated XDG_DATA_HOME
+    user = {"$schema": "https://opencode.ai/config.json", "theme": "tokyonight",
+            "provider": {"google": {"models": {"gemini-1.5-pro": {"name": "mine"}},
+                                    "options": {"timeout": 600000}}},
+            "agent": {"build": {"model": "google/gemini-1.5-pro"}}}
+    config = tmp_path / "opencode.json"
+    config.write_text(json.dumps(user))
+    paths = export_all(tmp_path / "out", config)
+
+    merged = json.loads(config.read_text())
+    assert merged["theme"] == "tokyonight" and merged["agent"] == user["agent"]
+    google = merged["provider"]["google"]
+    assert google["options"] == {"timeout": 600000}  # the user's options stay untouched
+    assert google["models"]["gemini-1.5-pro"] == {"name": "mine"}
+    assert google["models"]["gemini-2.5-pro"] == {"name": "GEMINI-2.5-PRO",
+                                                  "limit": {"context": 1048576}}
+    ollama = merged["provider"]["ollama"]
+    assert ollama["options"] == {"baseURL": "http://127.0.0.1:11434/v1"}
+    assert "qwen2.5-coder:7b" in ollama["models"]
+    assert json.loads((tmp_path / "opencode.json.bak").read_text()) == user
+
+    tables = json.loads(paths.fallback_tables.read_text())
+    assert tables["categories"]["code-generation"]["models"][0] == "gemini/gemini-2.5-pro"
+    matrix = paths.scoring_matrix.read_text()
+    assert "## code-generation" in matrix and "0.900 [0.800, 1.000]" in matrix
+    assert "n/a" in matrix  # unknown cost is said, not zero
+    for path in (config, paths.fallback_tables, paths.scoring_matrix):
+        assert "EXPORT-SECRET" not in path.read_text()
+    assert not list((tmp_path / "out").glob(".*.tmp"))  # no temporary file left behind
+
+
+def test_unreadable_opencode_config_is_left_alone(tmp_path) -> None:
+    config = tmp_path / "opencode.json"
+    config.write_text("{ not json")
+    with pytest.raises(InputError, match="not valid JSON"):
+        merge_opencode_config(config, [], {})
+    assert config.read_text() == "{ not json"

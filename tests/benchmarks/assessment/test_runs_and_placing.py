@@ -24,7 +24,8 @@ from router.store import get_engine
 from router.store.models import BenchmarkScore, Model, ModelStatus, Placement, SampleResult
 
 
-def add_models(url: str, *ids: str, status: str = ModelStatus.ASSESSING, kind: str = "chat") -> None:
+def add_models(url: str, *ids: str, status: str = ModelStatus.ASSESSING,
+               kind: str = "chat") -> None:
     now = datetime.now(UTC)
     with Session(get_engine(url)) as s:
         for mid in ids:

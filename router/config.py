@@ -7,6 +7,14 @@ Example::
     api_key_env = "VLLM_API_KEY"            # optional: the variable that holds its key
     max_concurrency = 4                     # optional
 
+    [prices."openai/gpt-5.2"]               # USD per million tokens; beats every other source
+    input = 1.25
+    output = 10.0
+
+    [prices."ollama/*"]                     # every model of a provider (a local one: free)
+    input = 0
+    output = 0
+
 Keys never live in this file: it names the environment variable that holds them.
 """
 
@@ -48,16 +56,36 @@ class EndpointConfig(BaseModel):
         return value
 
 
+class PriceOverride(BaseModel):
+    """A user's own price for a model, in USD per million tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: Annotated[float, Field(ge=0)]
+    output: Annotated[float, Field(ge=0)]
+
+
+_PRICE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*/\S+$")
+
+
 class FileConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     providers: dict[str, EndpointConfig] = Field(default_factory=dict)
+    prices: dict[str, PriceOverride] = Field(default_factory=dict)
+
+
+_ALLOWED = {
+    "providers": "providers.<name>.{base_url, api_key_env, max_concurrency}",
+    "prices": 'prices."<provider/model>".{input, output}',
+}
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc]
-    if len(parts) >= 2 and parts[0] == "providers":
-        head = f"[providers.{parts[1]}]"
+    if len(parts) >= 2 and parts[0] in _ALLOWED:
+        name = parts[1] if parts[0] == "providers" else f'"{parts[1]}"'
+        head = f"[{parts[0]}.{name}]"
         return f"{head}.{'.'.join(parts[2:])}" if parts[2:] else head
     return ".".join(parts) or "(top level)"
 
@@ -79,7 +107,9 @@ def load_file_config(path: Path | None, builtin_names: frozenset[str] = frozense
         where = _location(tuple(err["loc"]))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown key; allowed: providers.<name>.{base_url, api_key_env, max_concurrency}"
+            section = str(err["loc"][0]) if len(err["loc"]) > 1 else ""
+            allowed = _ALLOWED.get(section) or "; ".join(_ALLOWED.values())
+            msg = f"unknown key; allowed: {allowed}"
         raise ConfigError(f"{path}: {where}: {msg}") from None
     for name in config.providers:
         if not _NAME.match(name):
@@ -90,5 +120,11 @@ def load_file_config(path: Path | None, builtin_names: frozenset[str] = frozense
             raise ConfigError(
                 f"{path}: [providers.{name}]: {name!r} is a built-in provider; "
                 "set its base URL through its environment variable or choose another name"
+            )
+    for key in config.prices:
+        if not _PRICE_KEY.match(key):
+            raise ConfigError(
+                f'{path}: [prices."{key}"]: the key must be a model id provider/model '
+                '(e.g. "openai/gpt-5.2") or provider/* for every model of a provider'
             )
     return config

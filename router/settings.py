@@ -8,11 +8,13 @@ shows `**********` instead of the key.
 from __future__ import annotations
 
 import os
+import re
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from router.errors import ConfigError
 
@@ -38,6 +40,18 @@ class Settings(BaseSettings):
         default=60.0, gt=0, validation_alias="ROUTERX_HTTP_RETRY_MAX_SECONDS"
     )
     api_token: SecretStr | None = Field(default=None, validation_alias="ROUTERX_API_TOKEN")
+    completion_timeout: float = Field(
+        default=180.0, gt=0, validation_alias="ROUTERX_COMPLETION_TIMEOUT"
+    )
+    max_concurrency: int = Field(
+        default=4, ge=1, le=256, validation_alias="ROUTERX_MAX_CONCURRENCY"
+    )
+    provider_concurrency: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict, validation_alias="ROUTERX_PROVIDER_CONCURRENCY"
+    )
+    models_dev_url: str = Field(
+        default="https://models.dev/api.json", validation_alias="ROUTERX_MODELS_DEV_URL"
+    )
 
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
@@ -59,6 +73,22 @@ class Settings(BaseSettings):
     nvidia_base_url: str | None = Field(default=None, validation_alias="NVIDIA_BASE_URL")
     openrouter_base_url: str | None = Field(default=None, validation_alias="OPENROUTER_BASE_URL")
     ollama_host: str | None = Field(default=None, validation_alias="OLLAMA_HOST")
+
+    @field_validator("provider_concurrency", mode="before")
+    @classmethod
+    def _per_provider(cls, value: Any) -> Any:
+        """`openai=8,ollama=1`: one limit per provider, overriding ROUTERX_MAX_CONCURRENCY."""
+        if not isinstance(value, str):
+            return value
+        limits: dict[str, int] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            match = re.fullmatch(r"([a-z0-9][a-z0-9_-]*)\s*=\s*(\d+)", item)
+            if not match or not 1 <= int(match.group(2)) <= 256:
+                raise ValueError(
+                    f"{item!r} is not provider=N with N in 1..256; write e.g. openai=8,ollama=1"
+                )
+            limits[match.group(1)] = int(match.group(2))
+        return limits
 
     @cached_property
     def data_dir(self) -> Path:

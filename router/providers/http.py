@@ -2,7 +2,11 @@
 
 Retries use tenacity (exponential backoff with jitter, bounded in attempts and in total
 time). A `Retry-After` header on 429/503 replaces the backoff for that wait. A 429 rests
-the key that got it, so with several keys the next attempt uses another.
+the key that got it (for its Retry-After), and while another key is not resting the next
+attempt goes out at once with that one: the limited key rests while the others work.
+
+`send_json` also reports what a caller measuring a model needs: the wall time of the
+attempt that succeeded (not of the backoff before it) and how many attempts it took.
 """
 
 from __future__ import annotations
@@ -68,16 +72,30 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+def _wait(policy: RetryPolicy, keys: KeyRing | None = None) -> Callable[[RetryCallState], float]:
     backoff = wait_random_exponential(multiplier=0.25, max=policy.backoff_max)
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
+        if (isinstance(exc, _Retryable) and exc.final is ProviderRateLimited
+                and keys is not None and not keys.all_resting()):
+            return 0.0  # the limited key rests; another key is free to try right away
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
             return min(exc.retry_after, policy.retry_after_cap)
         return backoff(state)
 
     return wait
+
+
+@dataclass(frozen=True)
+class JSONReply:
+    """A decoded answer and how it was obtained."""
+
+    body: Any
+    status: int
+    headers: httpx.Headers
+    latency_ms: float   # wall time of the successful attempt: request sent to body read
+    attempts: int       # tries it took, the successful one included
 
 
 def _describe_body(response: httpx.Response) -> str:
@@ -98,7 +116,28 @@ async def request_json(
     policy: RetryPolicy = RetryPolicy(),
     timeout: float | None = None,
 ) -> Any:
-    """Send one request and return the decoded JSON body, or raise a ProviderError.
+    """Send one request and return the decoded JSON body, or raise a ProviderError."""
+    reply = await send_json(
+        client, provider, url, method=method, params=params, json_body=json_body,
+        headers=headers, keys=keys, policy=policy, timeout=timeout,
+    )
+    return reply.body
+
+
+async def send_json(
+    client: httpx.AsyncClient,
+    provider: str,
+    url: str,
+    *,
+    method: str = "GET",
+    params: Mapping[str, Any] | None = None,
+    json_body: Any = None,
+    headers: Callable[[str | None], dict[str, str]] = lambda key: {},
+    keys: KeyRing | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+    timeout: float | None = None,
+) -> JSONReply:
+    """Send one request and return its decoded JSON body with its measurements.
 
     `headers(key)` builds the auth headers for the key chosen for this attempt, so a
     retry after a 429 goes out with another key when there is one.
@@ -107,13 +146,15 @@ async def request_json(
     key_env = keys.env_var if keys else "the key"
     path = httpx.URL(url).path
 
-    async def attempt() -> Any:
+    async def attempt() -> JSONReply:
         key = keys.acquire() if keys else None
         try:
+            started = time.perf_counter()
             response = await client.request(
                 method, url, params=params, json=json_body, headers=headers(key),
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
+            latency_ms = (time.perf_counter() - started) * 1000
         except httpx.TimeoutException:
             raise _Retryable(f"timed out waiting for {method} {path}", ProviderTimeout) from None
         except httpx.TransportError as exc:
@@ -143,19 +184,20 @@ async def request_json(
                 provider, f"HTTP {status} on {method} {path}: {_describe_body(response)}"
             )
         try:
-            return response.json()
+            body = response.json()
         except ValueError:
             raise ProviderResponseError(
                 provider,
                 f"{method} {path} answered with a body that is not JSON: "
                 f"{_describe_body(response)!r}",
             ) from None
+        return JSONReply(body, status, response.headers, latency_ms, tries)
 
     tries = 0
     try:
         async for state in AsyncRetrying(
             stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_seconds),
-            wait=_wait(policy),
+            wait=_wait(policy, keys),
             retry=retry_if_exception_type(_Retryable),
             reraise=True,
         ):

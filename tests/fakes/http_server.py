@@ -3,7 +3,9 @@
 Why not a mocked transport: status codes, headers, timeouts and pagination have to
 cross a real socket for the retry and timeout logic to be tested honestly. Routes are
 scripted: each (method, path) has a list of responses served in turn (the last one
-repeats), or a handler function for dynamic answers. Every request is recorded.
+repeats), or a handler function for dynamic answers. Every request is recorded, and the
+server counts requests in flight (`max_in_flight`) so concurrency bounds can be checked
+where they matter: at the provider.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ class Recorded:
     raw_target: str
     at: float
 
+    def json(self) -> Any:
+        return json.loads(self.body)
+
 
 Handler = Callable[[Recorded], Reply]
 
@@ -44,6 +49,8 @@ class FakeHTTPServer:
     def __init__(self) -> None:
         self._routes: dict[tuple[str, str], list[Reply] | Handler] = {}
         self.requests: list[Recorded] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         outer = self
 
@@ -62,9 +69,20 @@ class FakeHTTPServer:
                                time.monotonic())
                 with outer._lock:
                     outer.requests.append(rec)
-                reply = outer._reply_for(rec)
-                if reply.delay:
-                    time.sleep(reply.delay)
+                    outer.in_flight += 1
+                    outer.max_in_flight = max(outer.max_in_flight, outer.in_flight)
+                try:
+                    reply = outer._reply_for(rec)
+                    if reply.delay:
+                        time.sleep(reply.delay)
+                finally:
+                    # Counted out before the answer is sent: the client cannot start its
+                    # next request before this one stops counting, so no false overlap.
+                    with outer._lock:
+                        outer.in_flight -= 1
+                self._answer(reply)
+
+            def _answer(self, reply: Reply) -> None:
                 if isinstance(reply.body, bytes):
                     payload = reply.body
                 elif isinstance(reply.body, str):

@@ -1,0 +1,82 @@
+"""Ask a model for one completion: `complete("openai/gpt-5.2", messages, ...)`.
+
+The provider comes from the model id (split at the FIRST slash) and its configuration
+from `load_providers`, never from guesses about the model's name. The request holds a
+concurrency slot of its provider for its whole life, retries included: a provider that
+answers 429 gets fewer requests in flight, not the same number retried, and the retry
+budget counts only this request's own time, never the time spent queueing for a slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from router.completions.limiter import ProviderLimiter
+from router.completions.records import Completion, CompletionRequest, check_messages
+from router.completions.registry import get_wire_format
+from router.errors import InputError, ProviderError, ProviderResponseError
+from router.placements import split_model_id
+from router.providers.http import RetryPolicy, send_json
+from router.providers.keys import redact
+from router.settings import Settings
+
+
+def completion_policy(settings: Settings) -> RetryPolicy:
+    """Retries as for discovery; the time budget also covers one slow generation."""
+    return RetryPolicy(
+        attempts=settings.http_retries + 1,
+        max_seconds=settings.http_retry_max_seconds + settings.completion_timeout,
+    )
+
+
+async def complete(
+    model_id: str,
+    messages: Sequence[dict[str, Any]],
+    *,
+    temperature: float,
+    max_tokens: int,
+    seed: int | None = None,
+    client: httpx.AsyncClient,
+    limiter: ProviderLimiter,
+    settings: Settings,
+) -> Completion:
+    """One completion, or a ProviderError (subclass) once retries are spent.
+
+    Raises InputError for a malformed model id or messages, UnknownNameError for a
+    provider routerx does not know, and ProviderError for one that is not configured
+    (the message says which variable to set).
+    """
+    try:
+        provider, name = split_model_id(model_id)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if temperature < 0:
+        raise InputError(f"temperature must be >= 0, got {temperature}")
+    if max_tokens < 1:
+        raise InputError(f"max_tokens must be >= 1, got {max_tokens}")
+    cfg = limiter.provider(provider)
+    if not cfg.configured:
+        raise ProviderError(provider, f"cannot ask {model_id}: {cfg.skip_reason}")
+    wire = get_wire_format(cfg.wire)
+    out = wire.request(cfg, CompletionRequest(name, check_messages(messages), temperature,
+                                              max_tokens, seed))
+    async with limiter.slot(provider):
+        reply = await send_json(
+            client, provider, out.url, method="POST", json_body=out.body, headers=out.headers,
+            keys=cfg.keys, policy=completion_policy(settings), timeout=settings.completion_timeout,
+        )
+    try:
+        parsed = wire.parse(provider, reply.body)
+    except ProviderResponseError as exc:
+        message = str(exc).removeprefix(f"{provider}: ")
+        raise ProviderResponseError(
+            provider, redact(message, cfg.keys.secrets() if cfg.keys else ())
+        ) from None
+    return Completion(
+        model_id=model_id, text=parsed.text, tokens_in=parsed.tokens_in,
+        tokens_out=parsed.tokens_out, latency_ms=reply.latency_ms,
+        finish_reason=parsed.finish_reason, attempts=reply.attempts,
+    )

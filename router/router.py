@@ -170,12 +170,16 @@ class Router:
 
     def activate(
         self,
-        mode: str = "balanced",
+        mode: str | None = "balanced",
         budget: float | None = None,
         *,
         prior_strength: float | None = None,
     ) -> ExplorationStatus:
-        """Turn exploration on for every router sharing this store (persisted)."""
+        """Turn exploration on for every router sharing this store (persisted).
+
+        `budget` (percent of routes that are Thompson rounds, 0-100) and
+        `prior_strength` default to the mode's; `mode=None` keeps the stored mode.
+        """
         with session_scope(self.database_url) as session:
             status = write_exploration(
                 session, active=True, mode=mode, budget=budget, prior_strength=prior_strength

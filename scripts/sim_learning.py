@@ -190,8 +190,8 @@ def router_run(
     return regret, Drift(
         routes_to_abandon=most_routed_until(after, arm, sc.models),
         last_best_mean=last_best_mean,
-        late_share=float(np.mean(after[500:] == arm)),
-        share_before=float(np.mean(chosen[half - 500 : half] == arm)),
+        late_share=float(np.mean(after[500:] == arm)) if after.size > 500 else 0.0,
+        share_before=float(np.mean(chosen[max(0, half - 500) : half] == arm)),
     )
 
 

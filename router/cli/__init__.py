@@ -12,7 +12,12 @@ import sys
 import typer
 
 from router.cli import discover as _discover
+from router.cli import explore as _explore
 from router.cli import models as _models
+from router.cli import outcome as _outcome
+from router.cli import placements as _placements
+from router.cli import route as _route
+from router.cli import serve as _serve
 from router.cli.output import fail
 from router.errors import RouterxError
 
@@ -28,6 +33,11 @@ app = typer.Typer(
 
 app.command("discover")(_discover.discover)
 app.command("models")(_models.models)
+app.add_typer(_placements.app, name="placements")
+app.command("route")(_route.route)
+app.command("outcome")(_outcome.outcome)
+app.command("explore")(_explore.explore)
+app.command("serve")(_serve.serve)
 
 
 def main() -> None:

@@ -1,0 +1,86 @@
+"""`routerx placements`: list the hierarchy, or import one shared by a teammate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from router.cli.output import console, print_json
+
+app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
+
+
+@app.callback(invoke_without_command=True)
+def placements(
+    ctx: typer.Context,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """List placements per category, best first; `import FILE` loads a shared set.
+
+    The --json output is exactly the shape `routerx placements import` reads.
+
+    Example: routerx placements --category code-generation --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from router.placements import list_placements
+    from router.store import session_scope
+
+    with session_scope() as session:
+        listing = list_placements(session, category)
+    if json_out:
+        print_json(listing)
+        return
+    from rich.table import Table
+
+    if not listing:
+        console.print("no placements yet: `routerx placements import FILE.json` or "
+                      "`routerx assess`")
+        return
+    for cat, entries in listing.items():
+        table = Table(title=f"{cat}: {len(entries)} model(s), best first")
+        for column in ("#", "model", "layer", "score", "pass rate", "provisional"):
+            table.add_column(column)
+        for i, e in enumerate(entries, start=1):
+            rate = "" if e["pass_rate"] is None else f"{e['pass_rate']:.3f}"
+            table.add_row(str(i), e["model"], str(e["layer"]), f"{e['score']:.3f}", rate,
+                          "yes" if e["provisional"] else "")
+        console.print(table)
+
+
+@app.command("import")
+def import_placements(
+    file: Annotated[Path, typer.Argument(help="JSON in the shape `placements --json` prints.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Load placements from FILE; all or nothing (a bad entry changes nothing).
+
+    Example: routerx placements import team-hierarchy.json
+    """
+    from router.placements import import_placements as do_import
+    from router.placements import read_placements_file
+    from router.store import session_scope
+
+    parsed = read_placements_file(file)
+    with session_scope() as session:
+        summary = do_import(session, parsed, source=str(file))
+    if json_out:
+        print_json({
+            "categories": summary.categories,
+            "placements": summary.placements,
+            "new_models": list(summary.new_models),
+            "removed": summary.removed,
+            "fallback_versions": summary.fallback_versions,
+            "placements_version": summary.placements_version,
+        })
+        return
+    console.print(
+        f"imported {summary.placements} placement(s) in {summary.categories} category(ies) "
+        f"from {file}; {len(summary.new_models)} new model(s) catalogued, "
+        f"{summary.removed} placement(s) removed; placements version "
+        f"{summary.placements_version}",
+        highlight=False,
+    )

@@ -1,0 +1,34 @@
+"""`routerx route`: which model should the agent use for a task of this category?"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from router.cli.output import console, print_json
+
+
+def route(
+    category: Annotated[str, typer.Option(help="Task category, e.g. code-generation.")],
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Never choose this model (repeatable), e.g. one "
+                     "that just failed."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Choose a model for a task of CATEGORY, with the fallback chain after it.
+
+    Example: routerx route --category code-generation --json
+    """
+    from router.router import Router
+
+    selection = Router().route(category, exclude=exclude or ())
+    if json_out:
+        print_json(selection.to_dict())
+        return
+    console.print(f"[bold]{selection.model}[/]  (provider {selection.provider})", highlight=False)
+    if selection.fallbacks:
+        console.print("fallbacks: " + " -> ".join(selection.fallbacks), highlight=False)
+    console.print(f"why: {selection.reason}", highlight=False, soft_wrap=True)

@@ -1,0 +1,181 @@
+"""The HTTP API: in process (TestClient) and once over a real loopback socket."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from types import SimpleNamespace
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from router.api import create_app
+from router.router import Router
+from router.store import session_scope
+from router.store.models import Outcome
+from tests.router.routing_fixtures import CATEGORY, doc, seed
+
+M0, M1 = "prov/model-0:8b", "prov/model-1:8b"
+
+
+@pytest.fixture
+def url(database_url: str) -> str:
+    seed(database_url, doc(3))
+    return database_url
+
+
+@pytest.fixture
+def client(url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(database_url=url)) as c:
+        yield c
+
+
+def _stored(url: str) -> int:
+    with session_scope(url) as s:
+        return len(s.exec(select(Outcome)).all())
+
+
+def test_route(client: TestClient) -> None:
+    got = client.get("/v1/route", params={"category": CATEGORY, "exclude": [M0]})
+    assert got.status_code == 200
+    body = got.json()
+    assert (body["model"], body["provider"], body["is_exploration"]) == (M1, "prov", False)
+    assert body["fallbacks"] == ["prov/model-2:8b"] and "fallback table" in body["reason"]
+
+
+def test_route_validation_and_errors(client: TestClient) -> None:
+    missing = client.get("/v1/route")
+    assert missing.status_code == 422
+    assert missing.json()["detail"] == "query.category: Field required"
+    assert "unknown" in client.get("/v1/route", params={"category": "poems"}).json()["reason"]
+    every = client.get("/v1/route", params={"category": CATEGORY,
+                                            "exclude": [M0, M1, "prov/model-2:8b"]})
+    assert every.status_code == 404 and "excluded" in every.json()["detail"]
+
+
+def test_outcomes_one_and_batch(client: TestClient, url: str) -> None:
+    one = client.post("/v1/outcomes", json={"model": M0, "category": CATEGORY,
+                                            "success": True, "latency_ms": 10})
+    assert one.status_code == 201 and one.json()["recorded"] == 1
+    batch = [{"model": M1, "category": CATEGORY, "success": False}] * 3
+    got = client.post("/v1/outcomes", json=batch)
+    assert got.status_code == 201 and got.json()["recorded"] == 3
+    assert _stored(url) == 4
+
+
+@pytest.mark.parametrize(("body", "needle"), [
+    ({"model": M0, "category": CATEGORY, "success": True, "latency_ms": -5},
+     "latency_ms: Input should be greater than or equal to 0"),
+    ({"model": M0, "category": CATEGORY, "success": "sure"}, "success"),
+    ({"model": M0, "category": CATEGORY}, "success: Field required"),
+    ({"model": M0, "category": CATEGORY, "success": True, "colour": "red"}, "colour"),
+    ({"model": "ghost/x", "category": CATEGORY, "success": True}, "unknown model 'ghost/x'"),
+    ({"model": M0, "category": "poems", "success": True}, "unknown category 'poems'"),
+    ([], "empty batch"),
+])
+def test_bad_outcomes_are_422_and_not_stored(
+    client: TestClient, url: str, body: object, needle: str
+) -> None:
+    got = client.post("/v1/outcomes", json=body)
+    assert got.status_code == 422, got.text
+    assert needle in got.json()["detail"]
+    assert _stored(url) == 0
+
+
+def test_placements_and_fallbacks(client: TestClient) -> None:
+    assert client.get("/v1/placements").json() == doc(3)
+    assert client.get("/v1/placements", params={"category": "nope"}).status_code == 404
+    table = client.get(f"/v1/fallbacks/{CATEGORY}").json()
+    assert table["version"] == 1 and table["models"][0] == M0
+    missing = client.get("/v1/fallbacks/nope")
+    assert missing.status_code == 404 and "known: code-generation" in missing.json()["detail"]
+
+
+def test_exploration(client: TestClient) -> None:
+    assert client.get("/v1/exploration").json() == {"active": False, "mode": "balanced",
+                                                    "budget": 20}
+    on = client.post("/v1/exploration", json={"active": True, "mode": "aggressive"})
+    assert on.json() == {"active": True, "mode": "aggressive", "budget": 40}
+    assert client.get("/v1/route", params={"category": CATEGORY}).json()["reason"].startswith(
+        "exploration (aggressive")
+    bad = client.post("/v1/exploration", json={"active": True, "budget": 150})
+    assert bad.status_code == 422 and "budget" in bad.json()["detail"]
+    mode = client.post("/v1/exploration", json={"active": True, "mode": "wild"})
+    assert mode.status_code == 422 and "known: aggressive, balanced" in mode.json()["detail"]
+    assert client.post("/v1/exploration", json={"active": False}).json()["active"] is False
+
+
+def test_performance(client: TestClient) -> None:
+    client.post("/v1/outcomes", json=[{"model": M0, "category": CATEGORY, "success": True,
+                                       "latency_ms": 100.0, "cost_usd": 0.02}])
+    (perf,) = client.get("/v1/performance").json()["performance"]
+    assert perf["model"] == M0 and perf["cost_per_success_usd"] == 0.02
+
+
+def test_session_start_runs_discovery_in_the_background(
+    client: TestClient, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+
+    def fake_run_discovery(**kwargs):  # noqa: ANN003, ANN202
+        calls.append(kwargs)
+        return SimpleNamespace(new=["openai/gpt-9"], polled_at="now")
+
+    monkeypatch.setattr("router.discovery.run_discovery", fake_run_discovery)
+    got = client.post("/v1/session-start", json={"if_stale_seconds": 600})
+    assert got.status_code == 202 and got.json()["discovery"] == "scheduled"
+    assert calls == [{"providers": None, "if_stale": timedelta(seconds=600), "database_url": url}]
+    again = client.post("/v1/session-start").json()
+    assert again["if_stale_seconds"] == 3600 and again["last"]["new"] == ["openai/gpt-9"]
+
+
+def test_bearer_token(url: str) -> None:
+    with TestClient(create_app(database_url=url, token="s3cret-token")) as c:
+        assert c.get("/healthz").status_code == 200  # open for load balancers
+        assert c.get("/v1/route", params={"category": CATEGORY}).status_code == 401
+        wrong = c.get("/v1/route", params={"category": CATEGORY},
+                      headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+        ok = c.get("/v1/route", params={"category": CATEGORY},
+                   headers={"Authorization": "Bearer s3cret-token"})
+        assert ok.status_code == 200
+        assert "s3cret" not in c.get("/healthz").text
+
+
+def test_openapi_lists_every_endpoint(client: TestClient) -> None:
+    paths = set(client.get("/openapi.json").json()["paths"])
+    assert paths >= {"/v1/route", "/v1/outcomes", "/v1/placements", "/v1/fallbacks/{category}",
+                     "/v1/exploration", "/v1/session-start", "/healthz"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_over_a_real_loopback_socket(tmp_path) -> None:  # noqa: ANN001
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    seed(url, doc(2))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(router=Router(url)), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            assert http.get("/v1/route", params={"category": CATEGORY}).json()["model"] == M0
+            assert http.post("/v1/outcomes", json={"model": M0, "category": CATEGORY,
+                                                   "success": True}).status_code == 201
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from router.cli import discover as _discover
+from router.cli import evaluate as _evaluate
 from router.cli import explore as _explore
 from router.cli import models as _models
 from router.cli import outcome as _outcome
@@ -33,6 +34,7 @@ app = typer.Typer(
 
 app.command("discover")(_discover.discover)
 app.command("models")(_models.models)
+app.command("evaluate")(_evaluate.evaluate)
 app.add_typer(_placements.app, name="placements")
 app.command("route")(_route.route)
 app.command("outcome")(_outcome.outcome)

@@ -104,24 +104,13 @@ def _describe_body(response: httpx.Response) -> str:
 
 
 async def request_json(
-    client: httpx.AsyncClient,
-    provider: str,
-    url: str,
-    *,
-    method: str = "GET",
-    params: Mapping[str, Any] | None = None,
-    json_body: Any = None,
-    headers: Callable[[str | None], dict[str, str]] = lambda key: {},
-    keys: KeyRing | None = None,
-    policy: RetryPolicy = RetryPolicy(),
-    timeout: float | None = None,
+    client: httpx.AsyncClient, provider: str, url: str, **options: Any
 ) -> Any:
-    """Send one request and return the decoded JSON body, or raise a ProviderError."""
-    reply = await send_json(
-        client, provider, url, method=method, params=params, json_body=json_body,
-        headers=headers, keys=keys, policy=policy, timeout=timeout,
-    )
-    return reply.body
+    """Send one request and return the decoded JSON body, or raise a ProviderError.
+
+    Takes the keyword options of `send_json`, for callers that need only the body.
+    """
+    return (await send_json(client, provider, url, **options)).body
 
 
 async def send_json(

@@ -5,23 +5,36 @@ from `load_providers`, never from guesses about the model's name. The request ho
 concurrency slot of its provider for its whole life, retries included: a provider that
 answers 429 gets fewer requests in flight, not the same number retried, and the retry
 budget counts only this request's own time, never the time spent queueing for a slot.
+
+Some models accept only their default temperature (OpenAI's reasoning models answer
+400 "Unsupported value: 'temperature'"). Such a request is sent once more without
+one, and the Completion says so (`temperature=None`) instead of the model failing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
 from router.completions.limiter import ProviderLimiter
-from router.completions.records import Completion, CompletionRequest, check_messages
+from router.completions.records import (
+    Completion,
+    CompletionRequest,
+    WireRequest,
+    check_messages,
+)
 from router.completions.registry import get_wire_format
 from router.errors import InputError, ProviderError, ProviderResponseError
 from router.placements import split_model_id
-from router.providers.http import RetryPolicy, send_json
+from router.providers.catalog import ProviderConfig
+from router.providers.http import JSONReply, RetryPolicy, send_json
 from router.providers.keys import redact
 from router.settings import Settings
+
+_TEMPERATURE_REFUSED = re.compile(r"HTTP 400\b.*unsupported[^.]*\btemperature\b", re.I | re.S)
 
 
 def completion_policy(settings: Settings) -> RetryPolicy:
@@ -63,11 +76,17 @@ async def complete(
     wire = get_wire_format(cfg.wire)
     out = wire.request(cfg, CompletionRequest(name, check_messages(messages), temperature,
                                               max_tokens, seed))
+    applied: float | None = temperature
+    refused = 0  # the attempt answered 400 for its temperature
     async with limiter.slot(provider):
-        reply = await send_json(
-            client, provider, out.url, method="POST", json_body=out.body, headers=out.headers,
-            keys=cfg.keys, policy=completion_policy(settings), timeout=settings.completion_timeout,
-        )
+        try:
+            reply = await _send(client, cfg, out, settings)
+        except ProviderError as exc:
+            retry = out.without_temperature()
+            if type(exc) is not ProviderError or retry is None or \
+                    not _TEMPERATURE_REFUSED.search(str(exc)):
+                raise
+            reply, applied, refused = await _send(client, cfg, retry, settings), None, 1
     try:
         parsed = wire.parse(provider, reply.body)
     except ProviderResponseError as exc:
@@ -78,5 +97,14 @@ async def complete(
     return Completion(
         model_id=model_id, text=parsed.text, tokens_in=parsed.tokens_in,
         tokens_out=parsed.tokens_out, latency_ms=reply.latency_ms,
-        finish_reason=parsed.finish_reason, attempts=reply.attempts,
+        finish_reason=parsed.finish_reason, attempts=reply.attempts + refused,
+        temperature=applied,
+    )
+
+
+async def _send(client: httpx.AsyncClient, cfg: ProviderConfig, out: WireRequest,
+                settings: Settings) -> JSONReply:
+    return await send_json(
+        client, cfg.name, out.url, method="POST", json_body=out.body, headers=out.headers,
+        keys=cfg.keys, policy=completion_policy(settings), timeout=settings.completion_timeout,
     )

@@ -30,6 +30,7 @@ class Completion:
     latency_ms: float
     finish_reason: str | None
     attempts: int
+    temperature: float | None   # as applied; None: the model refused one, its default ran
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ class WireRequest:
     url: str
     body: dict[str, Any]
     headers: Callable[[str | None], dict[str, str]]
+
+    def without_temperature(self) -> WireRequest | None:
+        """The same request leaving the temperature to the model; None if none was set."""
+        if "temperature" not in self.body:
+            return None
+        body = {k: v for k, v in self.body.items() if k != "temperature"}
+        return WireRequest(self.url, body, self.headers)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ async def test_openai_sends_chat_completions_and_reads_text_usage_latency(
     done = await ask("openai/gpt-5.2", client, seed=7)
     assert done.text == "def add(a, b): return a + b"
     assert (done.tokens_in, done.tokens_out, done.finish_reason) == (31, 12, "stop")
-    assert done.attempts == 1 and done.model_id == "openai/gpt-5.2"
+    assert done.attempts == 1 and done.model_id == "openai/gpt-5.2" and done.temperature == 0.2
     assert done.latency_ms >= 250  # measured: includes the server's 0.25 s
     (req,) = server.requests
     assert req.headers["authorization"] == "Bearer sk-abc-123"
@@ -176,3 +176,25 @@ async def test_bad_requests_are_refused_before_any_traffic(server, client, monke
     with pytest.raises(ProviderError, match="no key: set GROQ_API_KEY"):
         await ask("groq/llama-3.3-70b-versatile", client)
     assert server.requests == []
+
+
+async def test_a_refused_temperature_is_dropped_and_reported(server, client, monkeypatch) -> None:
+    use(monkeypatch, server, "openai")
+    refused = {"error": {"message": "Unsupported value: 'temperature' does not support 0.2 with "
+                         "this model. Only the default (1) value is supported.",
+                         "type": "invalid_request_error", "param": "temperature",
+                         "code": "unsupported_value"}}
+    server.route("POST", "/v1/chat/completions", Reply(400, refused), Reply(200, openai_reply("k")))
+    done = await ask("openai/o4-mini", client)
+    assert (done.text, done.temperature, done.attempts) == ("k", None, 2)
+    first, second = (r.json() for r in server.requests)
+    assert first["temperature"] == 0.2 and "temperature" not in second
+
+
+async def test_other_400s_are_not_resent(server, client, monkeypatch) -> None:
+    use(monkeypatch, server, "openai")
+    server.route("POST", "/v1/chat/completions",
+                 Reply(400, {"error": {"message": "max_completion_tokens is too large"}}))
+    with pytest.raises(ProviderError, match="HTTP 400.*too large"):
+        await ask("openai/gpt-5.2", client)
+    assert len(server.requests) == 1

@@ -7,6 +7,7 @@ from typing import Any
 
 from prefect import flow
 
+from tasks.adaptive import adapt_polling_task
 from tasks.discovery import (
     emit_discovered_task,
     fresh_polls_task,
@@ -33,4 +34,5 @@ async def discover(
     report.providers.update(reused)
     report.providers = {n: report.providers[n] for n in names}
     emit_discovered_task(report)
+    await adapt_polling_task()
     return report.to_json()

@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from router.cli import deploy as _deploy
 from router.cli import discover as _discover
 from router.cli import evaluate as _evaluate
 from router.cli import explore as _explore
@@ -40,6 +41,7 @@ app.command("route")(_route.route)
 app.command("outcome")(_outcome.outcome)
 app.command("explore")(_explore.explore)
 app.command("serve")(_serve.serve)
+app.command("deploy")(_deploy.deploy)
 
 
 def main() -> None:

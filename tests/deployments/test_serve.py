@@ -1,0 +1,85 @@
+"""`routerx deploy --serve` against a real Prefect server: schedules, trigger, runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from router.store import get_engine
+from router.store.models import DiscoverySnapshot, Model
+from tests.deployments.conftest import Served, wait_until
+
+SIM_MODELS = ["simulated/sim-ace", "simulated/sim-fair", "simulated/sim-solid",
+              "simulated/sim-weak"]
+
+
+def _client() -> Any:
+    from prefect.client.orchestration import get_client
+
+    return get_client(sync_client=True)
+
+
+def _runs_of(deployment_name: str) -> list[Any]:
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    with _client() as client:
+        deployment = client.read_deployment_by_name(deployment_name)
+        return client.read_flow_runs(deployment_filter=DeploymentFilter(
+            id=DeploymentFilterId(any_=[deployment.id])))
+
+
+def test_served_deployments_carry_the_schedules_and_the_trigger(served: Served,
+                                                                 prefect_api: str) -> None:
+    with _client() as client:
+        nightly = client.read_deployment_by_name("discover/nightly")
+        by_slug = {s.slug: s for s in client.read_deployment_schedules(nightly.id)}
+        assert by_slug["nightly"].schedule.cron == "0 3 * * *"
+        assert by_slug["nightly"].schedule.timezone == "UTC" and by_slug["nightly"].active
+        assert by_slug["busy"].schedule.interval == timedelta(hours=4)
+        assert by_slug["busy"].active is False
+
+        for name in ("discover/session-start", "assess/on-discovery", "assess/manual"):
+            assert client.read_deployment_schedules(
+                client.read_deployment_by_name(name).id) == []
+
+        manual = client.read_deployment_by_name("assess/manual")
+        assert manual.parameters["benchmarks"] == ["humaneval"]  # --benchmark humaneval
+        assert manual.parameters["limit"] == 3
+        schema = manual.parameter_openapi_schema["properties"]
+        assert {"models", "benchmarks", "limit", "samples"} <= set(schema)
+
+        on_discovery = client.read_deployment_by_name("assess/on-discovery")
+        automations = client.read_automations_by_name(
+            next(a.name for a in client.read_automations()
+                 if getattr(a.actions[0], "deployment_id", None) == on_discovery.id))
+    trigger = automations[0].trigger
+    assert trigger.expect == {"routerx.model.discovered"}
+    assert trigger.match.model_dump()["routerx.queued"] == "true"
+    assert automations[0].actions[0].parameters == {
+        "models": ["{{ event.payload.model_id }}"]}
+
+
+def test_session_start_run_discovers_and_each_new_model_triggers_an_assessment(
+        served: Served, prefect_api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.deployments import run_deployment
+
+    monkeypatch.setenv("ROUTERX_DATABASE_URL", served.database_url)
+    run = run_deployment("discover/session-start",
+                         parameters={"providers": ["simulated"], "if_stale_seconds": None},
+                         timeout=180)
+    assert run.state.is_completed(), (run.state, served.log.read_text()[-3000:])
+    with Session(get_engine(served.database_url)) as s:
+        snapshot = s.exec(select(DiscoverySnapshot)).one()
+        assert sorted(snapshot.new_ids) == SIM_MODELS
+
+    # Each `routerx.model.discovered` event (routerx.queued = "true") becomes one run of
+    # assess/on-discovery whose `models` parameter is the model id from the event.
+    runs = wait_until(lambda: (r := _runs_of("assess/on-discovery")) and len(r) >= 4 and r,
+                      120, "four assess/on-discovery runs")
+    assert sorted(r.parameters["models"][0] for r in runs) == SIM_MODELS
+    assert all(len(r.parameters["models"]) == 1 for r in runs)
+    with Session(get_engine(served.database_url)) as s:
+        assert {m.id for m in s.exec(select(Model))} == set(SIM_MODELS)

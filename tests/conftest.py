@@ -33,6 +33,9 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # Tests never fetch the real models.dev catalogue; a test that needs one serves it
+    # on 127.0.0.1 and sets this variable.
+    monkeypatch.setenv("ROUTERX_MODELS_DEV_URL", "")
     monkeypatch.chdir(tmp_path)
     yield
     from router.store import dispose_engines

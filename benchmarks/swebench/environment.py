@@ -1,0 +1,371 @@
+"""The repository's Python environment, prepared once OUTSIDE the sandbox and cached.
+
+What the official harness bakes into a container image (a conda env per repository
+version, the repository installed into it) becomes here a virtual environment per
+(repository, ``environment_setup_commit``, recipe), built on the host and mounted
+read-only into every sandboxed test run of that repository. The recipe is the
+swebench package's own (``MAP_REPO_VERSION_TO_SPECS``: Python version, requirement
+files, pip packages, install command, test command), so routerx does not keep a
+second copy of it.
+
+Differences from the harness, on purpose:
+- No conda: the interpreter ``pythonX.Y`` is found on PATH or under pyenv, and
+  conda package lists are installed with pip. Recipes that need an ``environment.yml``
+  (matplotlib, xarray) are refused with a clear error.
+- ``pre_install`` lines that edit repository files (``sed -i`` on a relative path) are
+  applied, to the environment's source tree and to every checkout (the harness commits
+  them into the base); system set-up lines (apt-get, locale-gen, downloads) are not
+  run and are listed in the manifest.
+- The repository is installed from a copy at ``environment_setup_commit`` kept inside
+  the environment; at test time the checkout under test comes first on PYTHONPATH, so
+  the patched code is what the tests import. Build products of the install (compiled
+  extensions, generated version files) are copied into each checkout.
+- The build runs the upstream repository's own setup code at a published commit, as
+  building the harness's image does; no model-written code runs here.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from benchmarks.swebench.instances import Instance
+from benchmarks.swebench.repos import RepoSource, mirror_name
+from router.errors import ConfigError
+
+BUILD_TIMEOUT_S = 3600.0
+READY = ".routerx-ready.json"
+_REPO_EDIT = re.compile(r"^sed\s+-i\s+.*\s(?!/)[\w.\-/]+$")
+_SKIP_PRODUCTS = ("__pycache__/", ".pyc", ".pyo")
+
+
+class EnvironmentBuildError(ConfigError):
+    """A repository environment could not be built; the message holds the log's tail."""
+
+
+@dataclass(frozen=True)
+class RepoSpec:
+    """How to build a repository's environment and run its tests.
+
+    ``python`` is ``"X.Y"`` (found on PATH or under pyenv), an interpreter path, or ""
+    for the interpreter running routerx. ``parser`` names the repository whose swebench
+    log parser reads the test output (default: the instance's own repository).
+    ``inherit`` lists site-packages directories the venv also sees (a .pth file), for
+    environments that reuse packages already installed on the host.
+    ``python_path`` lists the checkout's import roots (None: ``src`` if present, then
+    the checkout itself).
+    """
+
+    test_cmd: str
+    python: str = ""
+    packages: str = ""
+    requirements_paths: tuple[str, ...] = ()
+    pip_packages: tuple[str, ...] = ()
+    pre_install: tuple[str, ...] = ()
+    install: str = ""
+    eval_commands: tuple[str, ...] = ()
+    parser: str = ""
+    inherit: tuple[str, ...] = ()
+    python_path: tuple[str, ...] | None = None
+
+    @property
+    def repo_edits(self) -> tuple[str, ...]:
+        """``pre_install`` lines that edit repository files (applied to every tree)."""
+        return tuple(c for c in self.pre_install if _REPO_EDIT.match(c.strip()))
+
+    @property
+    def skipped_pre_install(self) -> tuple[str, ...]:
+        return tuple(c for c in self.pre_install if c not in self.repo_edits)
+
+    @property
+    def exports(self) -> tuple[str, ...]:
+        """The ``export NAME=value`` lines of ``eval_commands`` (the rest need root)."""
+        return tuple(c for c in self.eval_commands if c.strip().startswith("export "))
+
+    @property
+    def needs_source(self) -> bool:
+        return bool(self.install or self.requirements_paths or self.repo_edits)
+
+    @property
+    def needs_pip(self) -> bool:
+        return bool(self.install or self.requirements_paths or self.pip_packages
+                    or self.conda_packages)
+
+    @property
+    def conda_packages(self) -> tuple[str, ...]:
+        if self.packages in ("", "requirements.txt", "environment.yml"):
+            return ()
+        return tuple(shlex.split(self.packages))
+
+    def fingerprint(self) -> str:
+        data = json.dumps(asdict(self), sort_keys=True).encode()
+        return hashlib.sha256(data).hexdigest()[:12]
+
+
+def swebench_spec(repo: str, version: str) -> RepoSpec:
+    """The recipe the swebench package holds for ``repo`` at ``version``."""
+    from swebench.harness.constants import MAP_REPO_TO_REQS_PATHS, MAP_REPO_VERSION_TO_SPECS
+
+    specs = MAP_REPO_VERSION_TO_SPECS.get(repo, {}).get(version)
+    if specs is None:
+        known = ", ".join(sorted(MAP_REPO_VERSION_TO_SPECS.get(repo, {}))) or "none"
+        raise ConfigError(f"the swebench package has no recipe for {repo} version {version!r} "
+                          f"(versions it knows: {known})")
+    test_cmd = specs["test_cmd"]
+    if isinstance(test_cmd, list):
+        test_cmd = " && ".join(test_cmd)
+    packages = str(specs.get("packages", ""))
+    return RepoSpec(
+        test_cmd=test_cmd,
+        python=str(specs.get("python", "")),
+        packages=packages,
+        requirements_paths=tuple(MAP_REPO_TO_REQS_PATHS.get(repo, ()))
+        if packages == "requirements.txt" else (),
+        pip_packages=tuple(specs.get("pip_packages", ())),
+        pre_install=tuple(specs.get("pre_install", ())),
+        install=str(specs.get("install", "")),
+        eval_commands=tuple(specs.get("eval_commands", ())),
+    )
+
+
+def resolve_spec(instance: Instance, overrides: Mapping[str, RepoSpec] | None = None) -> RepoSpec:
+    """A caller's recipe for the repository if given, else the swebench package's."""
+    if overrides and instance.repo in overrides:
+        return overrides[instance.repo]
+    return swebench_spec(instance.repo, instance.version)
+
+
+def find_python(version: str) -> Path:
+    """An interpreter for ``version`` ("X.Y", a path, or "" for the running one)."""
+    if not version:
+        return Path(sys.executable)
+    if "/" in version:
+        path = Path(version)
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise ConfigError(f"Python interpreter not found or not executable: {path}")
+        return path
+    if not re.fullmatch(r"\d+\.\d+", version):
+        raise ConfigError(f"Python version must look like 3.9, got {version!r}")
+    found = shutil.which(f"python{version}")
+    if found:
+        return Path(found)
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    matches = sorted(pyenv.glob(f"{version}.*/bin/python{version}"),
+                     key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.parent.name)])
+    if matches:
+        return matches[-1]
+    raise ConfigError(f"this repository needs Python {version}: put python{version} on PATH "
+                      f"or install it (e.g. `pyenv install {version}`)")
+
+
+@dataclass(frozen=True)
+class PreparedEnv:
+    """A built environment: the venv, the read-only paths a sandboxed run needs, and the
+    build products to copy into each checkout."""
+
+    root: Path
+    venv: Path
+    src: Path | None
+    readonly_paths: tuple[Path, ...]
+    build_products: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def bin(self) -> Path:
+        return self.venv / "bin"
+
+
+class EnvironmentCache:
+    """Builds environments once per key, under a file lock, with a ready marker written
+    last: an interrupted build is detected and redone, never used half-made."""
+
+    def __init__(self, root: Path, repos: RepoSource, timeout_s: float = BUILD_TIMEOUT_S,
+                 pip_args: Sequence[str] = ()) -> None:
+        self.root = root
+        self.repos = repos
+        self.timeout_s = timeout_s
+        self.pip_args = tuple(pip_args)
+
+    def key(self, instance: Instance, spec: RepoSpec) -> str:
+        return f"{mirror_name(instance.repo)}-{instance.env_commit[:12]}-{spec.fingerprint()}"
+
+    def prepare(self, instance: Instance, spec: RepoSpec) -> PreparedEnv:
+        self.root.mkdir(parents=True, exist_ok=True)
+        key = self.key(instance, spec)
+        env_dir = self.root / key
+        with open(self.root / f"{key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            ready = env_dir / READY
+            if not ready.is_file():
+                shutil.rmtree(env_dir, ignore_errors=True)
+                env_dir.mkdir(parents=True)
+                manifest = self._build(instance, spec, env_dir)
+                tmp = env_dir / f"{READY}.tmp"
+                tmp.write_text(json.dumps(manifest, indent=2))
+                os.replace(tmp, ready)
+            manifest = json.loads(ready.read_text())
+        return PreparedEnv(
+            root=env_dir,
+            venv=env_dir / "venv",
+            src=env_dir / "src" if (env_dir / "src").is_dir() else None,
+            readonly_paths=tuple(Path(p) for p in manifest["readonly_paths"]),
+            build_products=tuple(manifest["build_products"]),
+            skipped=tuple(manifest["skipped_pre_install"]),
+        )
+
+    # -- building -----------------------------------------------------------------------
+    def _run(self, argv: Sequence[str], log: Path, cwd: Path | None = None,
+             env: Mapping[str, str] | None = None) -> None:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"$ {shlex.join(argv)}\n")
+            fh.flush()
+            try:
+                done = subprocess.run(list(argv), cwd=cwd, env=dict(env) if env else None,
+                                      stdout=fh, stderr=subprocess.STDOUT,
+                                      timeout=self.timeout_s, check=False)
+            except subprocess.TimeoutExpired as exc:
+                raise EnvironmentBuildError(f"environment build timed out: {shlex.join(argv)}; "
+                                            f"log: {log}") from exc
+        if done.returncode != 0:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-1500:]
+            raise EnvironmentBuildError(
+                f"environment build step failed ({shlex.join(argv)}, exit {done.returncode}); "
+                f"log: {log}\n{tail}"
+            )
+
+    def _build(self, instance: Instance, spec: RepoSpec, env_dir: Path) -> dict:
+        log = env_dir / "build.log"
+        venv = env_dir / "venv"
+        python = find_python(spec.python)
+        venv_args = [str(python), "-m", "venv", str(venv)]
+        if not spec.needs_pip:
+            venv_args.insert(3, "--without-pip")
+        self._run(venv_args, log)
+        vpy = venv / "bin" / "python"
+        probe = subprocess.run(
+            [str(vpy), "-c", "import sys,sysconfig;print(sys.base_prefix);"
+             "print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True, text=True, check=True, timeout=120)
+        base_prefix, purelib = probe.stdout.splitlines()[:2]
+        if spec.inherit:
+            Path(purelib, "_routerx_inherit.pth").write_text("\n".join(spec.inherit) + "\n")
+        env = {**os.environ, "VIRTUAL_ENV": str(venv),
+               "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+               "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        env.pop("PYTHONPATH", None)
+        pip = [str(vpy), "-m", "pip", "install", *self.pip_args]
+        src: Path | None = None
+        products: list[str] = []
+        if spec.needs_source:
+            src = env_dir / "src"
+            index = self.repos.export(instance.repo, instance.env_commit, src,
+                                      index=env_dir / "src.index")
+            apply_repo_edits(spec, src)
+        if spec.requirements_paths:
+            assert src is not None
+            reqs = read_requirements(src, spec.requirements_paths, instance.repo)
+            req_file = env_dir / "requirements.txt"
+            req_file.write_text(reqs)
+            self._run([*pip, "-r", str(req_file)], log, env=env)
+        if spec.conda_packages:
+            self._run([*pip, *spec.conda_packages], log, env=env)
+        if spec.pip_packages:
+            self._run([*pip, *spec.pip_packages], log, env=env)
+        if spec.install:
+            assert src is not None
+            self._run(["bash", "-c", spec.install], log, cwd=src, env=env)
+        if src is not None:
+            products = [p for p in self.repos.untracked(instance.repo, src, index)
+                        if not (p.endswith(_SKIP_PRODUCTS) or "/__pycache__/" in f"/{p}")]
+        readonly = [str(env_dir), base_prefix, *spec.inherit]
+        return {
+            "repo": instance.repo,
+            "environment_setup_commit": instance.env_commit,
+            "spec": asdict(spec),
+            "python": str(python),
+            "readonly_paths": list(dict.fromkeys(readonly)),
+            "build_products": products,
+            "skipped_pre_install": list(spec.skipped_pre_install),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+
+
+def apply_repo_edits(spec: RepoSpec, tree: Path) -> None:
+    """Run the recipe's repository-editing ``pre_install`` lines in ``tree``.
+
+    Only on a pristine tree (the environment's copy, or a checkout before the model's
+    patch): these are the swebench recipe's own ``sed -i`` lines on tracked files."""
+    for command in spec.repo_edits:
+        done = subprocess.run(["bash", "-c", command], cwd=tree, capture_output=True,
+                              text=True, timeout=120, check=False)
+        if done.returncode != 0:
+            raise EnvironmentBuildError(f"pre_install step failed in {tree}: {command}: "
+                                        f"{done.stderr.strip()}")
+
+
+_EXCLUDED_REQ = ("-e .", "#", ".[test")
+
+
+def read_requirements(src: Path, paths: Sequence[str], repo: str) -> str:
+    """The requirements text the harness would fetch, read from the local tree.
+
+    Same rules as swebench's ``get_requirements_by_commit`` (first path that exists;
+    ``-r`` includes resolved beside it; editable self-installs and comments dropped),
+    then its ``clean_requirements``; only the source differs (no HTTP)."""
+    from swebench.harness.test_spec.python import clean_requirements
+
+    for rel in paths:
+        path = src / rel
+        if path.is_file():
+            break
+    else:
+        raise EnvironmentBuildError(f"{repo}: none of the requirement files exist: "
+                                    f"{', '.join(paths)}")
+    original: list[str] = []
+    extra: list[str] = []
+    for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
+        if line.strip().startswith("-r"):
+            included = path.parent / line.strip()[2:].strip()
+            if included.is_file():
+                extra += [x for x in included.read_text(encoding="utf-8", errors="replace")
+                          .split("\n") if not x.strip().startswith(_EXCLUDED_REQ)]
+        elif not line.strip().startswith(_EXCLUDED_REQ):
+            original.append(line)
+    extra.append("\n".join(original))
+    return clean_requirements("\n".join(extra))
+
+
+def import_roots(spec: RepoSpec, checkout: Path) -> list[Path]:
+    """Where the checkout's packages live, first on PYTHONPATH in the sandbox."""
+    if spec.python_path is not None:
+        return [checkout / p for p in spec.python_path]
+    roots = []
+    if (checkout / "src").is_dir():
+        roots.append(checkout / "src")
+    roots.append(checkout)
+    return roots
+
+
+def copy_build_products(env: PreparedEnv, checkout: Path) -> int:
+    """Copy the install's build products into a pristine checkout (where absent)."""
+    if env.src is None:
+        return 0
+    copied = 0
+    for rel in env.build_products:
+        source, target = env.src / rel, checkout / rel
+        if source.is_file() and not source.is_symlink() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+            copied += 1
+    return copied

@@ -1,0 +1,246 @@
+"""The local executor: SWE-bench without Docker.
+
+Per instance and model patch, as the harness's container run does, but with the
+container replaced by the sandbox (``benchmarks.sandbox``):
+
+1. export the repository at ``base_commit`` into a scratch directory (no ``.git``),
+   apply the recipe's repository edits and copy the environment's build products;
+2. in the sandbox, apply the model's patch with the harness's own fallback chain
+   (``git apply``, ``git apply --reject``, ``patch --fuzz=5``); if none applies the
+   verdict is ``patch_failed``;
+3. in the sandbox, one eval script: reset the files the test patch touches to
+   ``base_commit`` (a model may not edit the tests that judge it), apply the test
+   patch, and run the recipe's test command on the test patch's files between the
+   harness's start/end markers, with the prepared venv first on PATH and the checkout
+   first on PYTHONPATH;
+4. on the host, the swebench log parser and grading turn the log into the
+   FAIL_TO_PASS / PASS_TO_PASS report; resolved (all of them pass) is ``passed``.
+
+The model's patch and the tests it affects run only in the sandbox: no network, the
+venv and the interpreter visible read-only, the checkout the only writable tree.
+Verdicts: passed, failed, patch_failed, error (the environment or the test patch, with
+the message), and the sandbox's timeout, out_of_memory, crashed.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.registry import SampleResult
+from benchmarks.swebench.environment import (
+    EnvironmentCache,
+    PreparedEnv,
+    RepoSpec,
+    apply_repo_edits,
+    copy_build_products,
+    import_roots,
+    resolve_spec,
+)
+from benchmarks.swebench.grading import grade, parse_log
+from benchmarks.swebench.instances import Instance
+from benchmarks.swebench.repos import RepoSource
+from router.errors import ConfigError
+
+TEST_TIMEOUT_S = 1800.0  # the harness's default per-instance timeout
+PATCH_TIMEOUT_S = 120.0
+TEST_PATCH_FAILED = ">>>>> Test Patch Apply Failed"
+BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclass(frozen=True)
+class InstanceVerdict:
+    """The outcome for one prediction. ``tests`` is swebench's report (FAIL_TO_PASS /
+    PASS_TO_PASS success and failure lists) when the tests ran."""
+
+    instance_id: str
+    status: str
+    detail: str = ""
+    duration_s: float | None = None
+    tests: dict[str, Any] = field(default_factory=dict)
+    log_tail: str = ""
+
+    @property
+    def resolved(self) -> bool:
+        return self.status == "passed"
+
+    def to_sample_result(self) -> SampleResult:
+        return SampleResult(status=self.status, passed=self.resolved, detail=self.detail,
+                            duration_s=self.duration_s)
+
+
+def git_apply_commands() -> list[list[str]]:
+    """The harness's patch-application fallback chain, from the swebench package."""
+    from swebench.harness.run_evaluation import GIT_APPLY_CMDS
+
+    return [shlex.split(c) for c in GIT_APPLY_CMDS]
+
+
+def test_command(instance: Instance, spec: RepoSpec) -> str:
+    """The recipe's test command on the test patch's files (swebench's directives)."""
+    from swebench.harness.test_spec.python import get_test_directives
+
+    directives = get_test_directives(instance.to_record())
+    return " ".join([spec.test_cmd, *(shlex.quote(d) for d in directives)])
+
+
+def eval_script(instance: Instance, spec: RepoSpec, test_files: list[str], orig_dir: Path,
+                test_patch: Path) -> str:
+    """The sandboxed half of the harness's eval.sh (no conda, no git history)."""
+    from swebench.harness.constants import END_TEST_OUTPUT, START_TEST_OUTPUT
+
+    lines = ["set -uo pipefail", *spec.exports]
+    for rel in test_files:
+        quoted, original = shlex.quote(rel), orig_dir / rel
+        lines.append(f"rm -rf -- {quoted}")
+        if original.is_file():
+            lines.append(f"mkdir -p -- \"$(dirname -- {quoted})\" && "
+                         f"cp -- {shlex.quote(str(original))} {quoted}")
+    lines += [
+        f"git apply -v {shlex.quote(str(test_patch))} || "
+        f"{{ echo {shlex.quote(TEST_PATCH_FAILED)}; exit 3; }}",
+        f"echo {shlex.quote(START_TEST_OUTPUT)}",
+        test_command(instance, spec),
+        f"echo {shlex.quote(END_TEST_OUTPUT)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _tail(text: str, n: int = 2000) -> str:
+    return text[-n:]
+
+
+class LocalExecutor:
+    """Evaluates predictions on this machine, in the sandbox (see the module docstring)."""
+
+    def __init__(self, repos: RepoSource, envs: EnvironmentCache,
+                 specs: Mapping[str, RepoSpec] | None = None, workspace: Path | None = None,
+                 test_timeout_s: float = TEST_TIMEOUT_S,
+                 patch_timeout_s: float = PATCH_TIMEOUT_S) -> None:
+        self.repos = repos
+        self.envs = envs
+        self.specs = dict(specs or {})
+        self.workspace = workspace
+        self.test_timeout_s = test_timeout_s
+        self.patch_timeout_s = patch_timeout_s
+
+    def evaluate(self, instance: Instance, model_patch: str, sandbox: Any) -> InstanceVerdict:
+        start = time.monotonic()
+        verdict = self._evaluate(instance, model_patch, sandbox)
+        return InstanceVerdict(**{**verdict.__dict__, "duration_s": time.monotonic() - start})
+
+    def _evaluate(self, instance: Instance, model_patch: str, sandbox: Any) -> InstanceVerdict:
+        iid = instance.instance_id
+        if not model_patch.strip():
+            return InstanceVerdict(iid, "patch_failed", "empty patch")
+        try:
+            spec = resolve_spec(instance, self.specs)
+            env = self.envs.prepare(instance, spec)
+        except ConfigError as exc:
+            return InstanceVerdict(iid, "error", f"environment: {exc}")
+        if self.workspace is not None:
+            self.workspace.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="swebench-", dir=self.workspace) as tmp:
+            scratch = Path(tmp)
+            try:
+                checkout, files, test_files = self._stage(instance, spec, env, scratch,
+                                                          model_patch)
+            except ConfigError as exc:
+                return InstanceVerdict(iid, "error", f"checkout: {exc}")
+            run = _Runner(sandbox, checkout, env, spec, scratch, files)
+            applied, output = run.apply_model_patch(files / "model.diff", self.patch_timeout_s)
+            if not applied:
+                return InstanceVerdict(iid, "patch_failed", "the patch does not apply: "
+                                       + _tail(output, 500).strip(), log_tail=_tail(output))
+            script = eval_script(instance, spec, test_files, files / "orig", files / "test.diff")
+            result = run.command(["bash", "-c", script], self.test_timeout_s)
+        return self._judge(instance, spec, result)
+
+    def _stage(self, instance: Instance, spec: RepoSpec, env: PreparedEnv, scratch: Path,
+               model_patch: str) -> tuple[Path, Path, list[str]]:
+        """Checkout, patches and pristine test files, written on the host before any
+        sandboxed step (the checkout is pristine here, so host writes are safe)."""
+        from swebench.harness.utils import get_modified_files
+
+        checkout = scratch / "repo"
+        self.repos.export(instance.repo, instance.base_commit, checkout,
+                          index=scratch / "index")
+        apply_repo_edits(spec, checkout)
+        copy_build_products(env, checkout)
+        files = scratch / "files"
+        (files / "orig").mkdir(parents=True)
+        (files / "model.diff").write_text(model_patch, encoding="utf-8")
+        (files / "test.diff").write_text(instance.test_patch, encoding="utf-8")
+        test_files = get_modified_files(instance.test_patch)
+        for rel in test_files:
+            text = self.repos.read_file(instance.repo, instance.base_commit, rel)
+            if text is not None:
+                target = files / "orig" / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+        return checkout, files, test_files
+
+    @staticmethod
+    def _judge(instance: Instance, spec: RepoSpec, result: Any) -> InstanceVerdict:
+        iid, output = instance.instance_id, str(result.output or "")
+        if result.status != "ok":
+            return InstanceVerdict(iid, str(result.status),
+                                   f"test run ended with {result.status}", log_tail=_tail(output))
+        if TEST_PATCH_FAILED in output:
+            return InstanceVerdict(iid, "error", "the test patch does not apply after the "
+                                   "model's patch", log_tail=_tail(output))
+        try:
+            status_map = parse_log(instance, output, spec.parser)
+        except KeyError as exc:
+            return InstanceVerdict(iid, "error", str(exc.args[0]), log_tail=_tail(output))
+        if not status_map:
+            return InstanceVerdict(iid, "error", "no test results in the log (exit "
+                                   f"{result.returncode}): " + _tail(output, 300).strip(),
+                                   log_tail=_tail(output))
+        graded = grade(instance, status_map)
+        if graded.resolved:
+            return InstanceVerdict(iid, "passed", tests=graded.report, log_tail=_tail(output))
+        failing = graded.failing()
+        detail = "; ".join(f"{k} failing: {', '.join(v[:5])}"
+                           + (f" (+{len(v) - 5} more)" if len(v) > 5 else "")
+                           for k, v in failing.items())
+        return InstanceVerdict(iid, "failed", detail, tests=graded.report, log_tail=_tail(output))
+
+
+class _Runner:
+    """Builds the sandbox jobs of one evaluation (same mounts and environment each time)."""
+
+    def __init__(self, sandbox: Any, checkout: Path, env: PreparedEnv, spec: RepoSpec,
+                 scratch: Path, files: Path) -> None:
+        self.sandbox = sandbox
+        self.checkout = checkout
+        self.readonly = [*env.readonly_paths, files]
+        self.env = {
+            "PATH": f"{env.bin}{os.pathsep}{BASE_PATH}",
+            "VIRTUAL_ENV": str(env.venv),
+            "PYTHONPATH": os.pathsep.join(str(p) for p in import_roots(spec, checkout)),
+            # the checkout has no .git: keep git from finding a repository above it
+            "GIT_CEILING_DIRECTORIES": str(scratch),
+        }
+
+    def command(self, argv: list[str], timeout_s: float) -> Any:
+        from benchmarks.sandbox import CommandJob
+
+        job = CommandJob(argv=argv, workdir=self.checkout, readonly_paths=self.readonly,
+                         env=self.env, timeout_s=timeout_s)
+        return self.sandbox.run_command(job)
+
+    def apply_model_patch(self, patch: Path, timeout_s: float) -> tuple[bool, str]:
+        outputs = []
+        for argv in git_apply_commands():
+            result = self.command([*argv, str(patch)], timeout_s)
+            if result.status == "ok" and result.returncode == 0:
+                return True, str(result.output or "")
+            outputs.append(f"$ {shlex.join(argv)}\n{result.output or result.status}")
+        return False, "\n".join(outputs)

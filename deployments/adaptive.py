@@ -97,7 +97,8 @@ def recent_find_times(since: datetime, database_url: str | None = None) -> list[
 
 
 async def adapt_schedules(now: datetime | None = None, policy: PollingPolicy | None = None,
-                          database_url: str | None = None) -> dict[str, Any]:
+                          database_url: str | None = None,
+                          deployment_name: str = NIGHTLY_DEPLOYMENT) -> dict[str, Any]:
     """Switch the nightly deployment's `busy` schedule to the mode the snapshots call for.
 
     Without a server, or when `discover/nightly` is not deployed, there is nothing to
@@ -110,13 +111,13 @@ async def adapt_schedules(now: datetime | None = None, policy: PollingPolicy | N
     policy = policy or PollingPolicy.from_env()
     async with get_client() as client:
         try:
-            deployment = await client.read_deployment_by_name(NIGHTLY_DEPLOYMENT)
+            deployment = await client.read_deployment_by_name(deployment_name)
         except ObjectNotFound:
-            return {"mode": None, "reason": f"{NIGHTLY_DEPLOYMENT} is not deployed"}
+            return {"mode": None, "reason": f"{deployment_name} is not deployed"}
         schedules = await client.read_deployment_schedules(deployment.id)
         busy = next((s for s in schedules if s.slug == BUSY_SLUG), None)
         if busy is None:
-            return {"mode": None, "reason": f"{NIGHTLY_DEPLOYMENT} has no {BUSY_SLUG!r} schedule"}
+            return {"mode": None, "reason": f"{deployment_name} has no {BUSY_SLUG!r} schedule"}
         since = now - max(policy.busy_window, policy.calm_after)
         finds = recent_find_times(since, database_url)
         want = should_be_busy(finds, now, bool(busy.active), policy)

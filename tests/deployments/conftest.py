@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,9 +84,9 @@ class PrefectServer:
     log: Path
 
 
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    home = tmp_path_factory.mktemp("prefect-server")
+@contextmanager
+def running_prefect_server(home: Path) -> Iterator[PrefectServer]:
+    """`prefect server start` on a free loopback port, its home and database under `home`."""
     port = free_port()
     env = base_env(home)
     env["PREFECT_API_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{home / 'prefect.db'}"
@@ -111,6 +112,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
         yield server
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    with running_prefect_server(tmp_path_factory.mktemp("prefect-server")) as server:
+        yield server
 
 
 @pytest.fixture

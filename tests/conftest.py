@@ -19,6 +19,12 @@ POSTGRES_URL = os.environ.get(
     "ROUTERX_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 
+# Before anything imports Prefect: no telemetry from tests (they talk to loopback only),
+# and a patient start-up for Prefect's temporary server on a busy machine.
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
 _ISOLATED_PREFIXES = ("ROUTERX_", "OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "GROQ_",
                       "CEREBRAS_", "NVIDIA_", "OPENROUTER_", "OLLAMA_", "HF_", "XDG_")
 

@@ -41,6 +41,21 @@ class ShardResult:
     stored: int
 
 
+def first_cause(group: BaseExceptionGroup) -> BaseException:
+    """The first leaf exception, preferring a provider failure (the usual cause)."""
+    from router.errors import ProviderError
+
+    leaves: list[BaseException] = []
+    stack: list[BaseException] = [group]
+    while stack:
+        exc = stack.pop(0)
+        if isinstance(exc, BaseExceptionGroup):
+            stack.extend(exc.exceptions)
+        else:
+            leaves.append(exc)
+    return next((e for e in leaves if isinstance(e, ProviderError)), leaves[0])
+
+
 def prompt_hash(messages: list[dict[str, str]]) -> str:
     return hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).hexdigest()
 
@@ -89,8 +104,12 @@ async def run_shard(
             if on_sample:
                 on_sample(row)
 
-    async with asyncio.TaskGroup() as group:
-        for item in todo:
-            group.create_task(one(item))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for item in todo:
+                group.create_task(one(item))
+    except ExceptionGroup as group_error:
+        # The siblings were cancelled; report the cause, not the group.
+        raise first_cause(group_error) from None
     return ShardResult(asked=len(todo), skipped=len(items) - len(todo),
                        passed=sum(r.passed for r in judged), stored=len(judged))

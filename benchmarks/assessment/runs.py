@@ -86,7 +86,7 @@ def done_items(run_id: int, database_url: str | None = None) -> set[WorkItem]:
 
 def store_sample(row: SampleResult, database_url: str | None = None) -> bool:
     """Store one judged sample; False if it was already there (never a duplicate)."""
-    with Session(get_engine(database_url)) as s:
+    with Session(get_engine(database_url), expire_on_commit=False) as s:
         s.add(row)
         try:
             s.commit()

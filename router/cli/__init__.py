@@ -11,6 +11,8 @@ import sys
 
 import typer
 
+from router.cli import assess as _assess
+from router.cli import demo as _demo
 from router.cli import deploy as _deploy
 from router.cli import discover as _discover
 from router.cli import evaluate as _evaluate
@@ -42,6 +44,8 @@ app.command("outcome")(_outcome.outcome)
 app.command("explore")(_explore.explore)
 app.command("serve")(_serve.serve)
 app.command("deploy")(_deploy.deploy)
+app.command("assess")(_assess.assess)
+app.command("demo")(_demo.demo)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import nullcontext
 from typing import Annotated, Any
 
@@ -24,6 +25,8 @@ def discover(
         typer.Option("--flow", help="Run as the Prefect `discover` flow, which emits "
                      "`routerx.model.discovered` events (needs Prefect; slower to start)."),
     ] = False,
+    local: Annotated[bool, typer.Option("--local", help="Poll from this process even when "
+                                        "PREFECT_API_URL names a Prefect server.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Poll providers for their models; new chat models are queued for assessment.
@@ -36,14 +39,22 @@ def discover(
     from router.durations import parse_duration
 
     max_age = parse_duration(if_stale) if if_stale else None
-    if flow:
+    result = None
+    if not (flow or local) and os.environ.get("PREFECT_API_URL"):
+        from deployments.trigger import discover_via_server  # None: not deployed, no worker
+
+        result = discover_via_server(provider or None, max_age)
+    if result is None and flow:
+        from router.cli.prefect_env import prefect_defaults
+
+        prefect_defaults()
         from flows.discovery import discover as discover_flow
 
         result = discover_flow(
             providers=provider or None,
             if_stale_seconds=max_age.total_seconds() if max_age else None,
         )
-    else:
+    elif result is None:
         from router.discovery import run_discovery
 
         with nullcontext() if json_out else console.status("polling providers…"):

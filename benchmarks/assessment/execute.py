@@ -1,0 +1,73 @@
+"""Wire a shard to the real world: provider client, limiter, prices and the sandbox.
+
+Kept apart from `generate.py` (which takes `ask` and `price` as arguments and is tested
+with plain functions) so that the one place that opens HTTP clients and sandboxes is
+small and obvious.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from benchmarks.assessment.generate import ShardResult, run_shard
+from benchmarks.assessment.params import AssessParams
+from benchmarks.assessment.runs import RunInfo, WorkItem
+from router.completions import complete
+from router.completions.limiter import shared_limiter
+from router.pricing import load_price_book
+from router.settings import load_settings
+
+USER_AGENT = "routerx-assess/0.1"
+_SANDBOX: Any = None
+_SANDBOX_LOCK = threading.Lock()
+
+
+def process_sandbox() -> Any:
+    """One pre-forked sandbox pool per worker process, shared by its shards.
+
+    Why shared: starting the pool (forking workers that import the interpreter and the
+    benchmark modules) costs far more than judging a shard's samples.
+    """
+    global _SANDBOX
+    with _SANDBOX_LOCK:
+        if _SANDBOX is None:
+            from benchmarks.sandbox import Sandbox
+
+            _SANDBOX = Sandbox()
+            atexit.register(_SANDBOX.close)
+        return _SANDBOX
+
+
+async def refresh_prices(database_url: str | None = None) -> str:
+    """Fetch the models.dev catalogue once before the fan-out (cached in the store)."""
+    settings = load_settings()
+    async with httpx.AsyncClient(timeout=settings.http_timeout,
+                                 headers={"User-Agent": USER_AGENT}) as client:
+        book = await load_price_book(settings, client, database_url)
+    return book.catalogue.note
+
+
+async def assess_shard(run: RunInfo, items: Sequence[WorkItem], params: AssessParams,
+                       database_url: str | None = None) -> ShardResult:
+    settings = load_settings()
+    limiter = shared_limiter(settings)
+    book = await load_price_book(settings, None, database_url)  # the cached copy only
+    async with httpx.AsyncClient(timeout=settings.completion_timeout,
+                                 headers={"User-Agent": USER_AGENT}) as client:
+
+        async def ask(messages: list[dict[str, str]], seed: int | None) -> Any:
+            return await complete(
+                run.model_id, messages, temperature=params.temperature,
+                max_tokens=params.max_tokens, seed=seed, client=client, limiter=limiter,
+                settings=settings)
+
+        def price(tokens_in: int | None, tokens_out: int | None) -> float | None:
+            return book.cost_usd(run.model_id, tokens_in, tokens_out)
+
+        return await run_shard(run, items, params, ask=ask, price=price,
+                               sandbox=process_sandbox(), database_url=database_url)

@@ -1,0 +1,87 @@
+"""The `assess` flow: measure models on benchmarks, then place them and export.
+
+Fan-out: one task per (model, benchmark, shard); a shard holds tens of samples because a
+Prefect task run costs about 14 ms here. Every sample is stored as it is judged, so a
+rerun with the same parameters continues where an interrupted one stopped.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from prefect import flow
+from prefect.futures import wait
+from pydantic import Field
+
+from benchmarks.assessment.params import AssessParams
+from benchmarks.assessment.runs import shard, work_items
+from tasks.assess import (
+    artifacts_task,
+    assess_shard_task,
+    export_task,
+    finish_models_task,
+    open_run_task,
+    place_task,
+    refresh_prices_task,
+    resolve_models_task,
+    score_run_task,
+    start_models_task,
+    summary_task,
+)
+
+BenchmarkName = Literal["humaneval", "mbpp", "swebench"]
+
+
+@flow(name="assess", log_prints=False, validate_parameters=True)
+def assess(
+    models: Annotated[list[str], Field(description="Model ids (provider/model).")] = [],  # noqa: B006
+    all_new: Annotated[bool, Field(description="Also every model discovery marked new.")] = False,
+    benchmarks: Annotated[list[BenchmarkName], Field(min_length=1)] = ["humaneval", "mbpp"],  # noqa: B006
+    limit: Annotated[int | None, Field(ge=1, description="First N tasks per benchmark.")] = None,
+    task_ids: Annotated[list[str] | None, Field(description="Only these task ids.")] = None,
+    samples: Annotated[int, Field(ge=1, le=200, description="Samples per task.")] = 1,
+    temperature: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0,
+    seed: Annotated[int | None, Field(description="Base seed; sample i uses seed + i.")] = 0,
+    shard_size: Annotated[int, Field(ge=1, le=1000)] = 20,
+    export_dir: str | None = None,
+    opencode_config: str | None = None,
+) -> dict[str, Any]:
+    """Assess models, then place them in the hierarchy and write the exported files."""
+    params = AssessParams(benchmarks=list(benchmarks), limit=limit, task_ids=task_ids,
+                          samples=samples, temperature=temperature, seed=seed,
+                          shard_size=shard_size)
+    model_ids = resolve_models_task(models, all_new)
+    if not model_ids:
+        return {"models": {}}
+    start_models_task(model_ids)
+    refresh_prices_task()
+    shard_futures = []
+    for model_id in model_ids:
+        for benchmark in params.benchmarks:
+            run = open_run_task(model_id, benchmark, params)
+            for i, items in enumerate(shard(work_items(run, params.samples), params.shard_size)):
+                future = assess_shard_task.submit(run, items, params, label=f"shard{i}")
+                shard_futures.append((run, future))
+    wait([f for _, f in shard_futures])
+
+    failures: dict[str, str | None] = {m: None for m in model_ids}
+    for run, future in shard_futures:
+        if future.state.is_failed() and failures[run.model_id] is None:
+            failures[run.model_id] = _reason(future)
+    for run in {r.run_id: r for r, _ in shard_futures}.values():
+        score_run_task(run, failures[run.model_id])
+    finish_models_task(failures)
+    place_task()
+    paths = export_task(export_dir, opencode_config)
+    artifacts_task(paths["scoring_matrix"])
+    summary = summary_task(model_ids, params.benchmarks)
+    summary["exports"] = paths
+    return summary
+
+
+def _reason(future: Any) -> str:
+    try:
+        future.result()
+    except Exception as exc:  # noqa: BLE001 - the reason is recorded, not re-raised
+        return f"{type(exc).__name__}: {exc}"
+    return "failed"

@@ -1,0 +1,131 @@
+"""`routerx assess`: measure models, place them, export the files."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+import typer
+
+from router.cli.output import print_json
+
+
+def assess(
+    model_ids: Annotated[list[str] | None, typer.Argument(
+        help="Model ids to assess (provider/model).", show_default=False)] = None,
+    new: Annotated[bool, typer.Option("--new", help="Assess every model discovery "
+                                      "marked new.")] = False,
+    benchmark: Annotated[list[str] | None, typer.Option(
+        "--benchmark", "-b", help="humaneval, mbpp or swebench (repeatable; default "
+        "humaneval and mbpp).")] = None,
+    limit: Annotated[int | None, typer.Option(help="First N tasks of each benchmark.")] = None,
+    samples: Annotated[int, typer.Option(help="Samples per task (pass@k needs k).")] = 1,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,
+    seed: Annotated[int, typer.Option(help="Base seed; sample i uses seed + i.")] = 0,
+    export_dir: Annotated[str | None, typer.Option(
+        help="Where to write the exports (default $XDG_DATA_HOME/routerx/exports).")] = None,
+    opencode_config: Annotated[str | None, typer.Option(
+        help="Merge placed models into this opencode.json (a backup is kept).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Assess models on code benchmarks in the sandbox, then place and export them.
+
+    Rerunning with the same parameters resumes an interrupted assessment.
+
+    Example: routerx assess --new --benchmark humaneval --limit 20 --samples 1
+    """
+    from pydantic import ValidationError
+
+    from benchmarks.assessment.params import AssessParams
+    from router.errors import InputError
+
+    if not model_ids and not new:
+        raise InputError("name model ids to assess, or pass --new to assess what discovery "
+                         "queued (see `routerx models --status new`)")
+    try:
+        params = AssessParams(benchmarks=benchmark or ["humaneval", "mbpp"], limit=limit,
+                              samples=samples, temperature=temperature, seed=seed)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(f"--{err['loc'][0]}: {err['msg'].removeprefix('Value error, ')}") from None
+    from benchmarks.assessment.runs import resolve_models
+
+    chosen = resolve_models(model_ids or [], new)
+    if not chosen:
+        raise InputError("no model to assess: nothing has status new; run `routerx discover`")
+    from router.cli.prefect_env import prefect_defaults
+
+    prefect_defaults()
+    from flows.assess import assess as assess_flow
+
+    kwargs: dict[str, Any] = dict(
+        models=chosen, benchmarks=params.benchmarks, limit=limit, samples=samples,
+        temperature=temperature, seed=seed, export_dir=export_dir,
+        opencode_config=opencode_config)
+    if json_out:
+        result = assess_flow(**kwargs)
+        print_json({"models": result["models"], "exports": result.get("exports")})
+    else:
+        result = run_with_progress(assess_flow, kwargs, chosen, params.benchmarks)
+        print_summary(result)
+    failed = any(m["status"] == "failed" for m in result["models"].values())
+    raise typer.Exit(1 if failed else 0)
+
+
+def run_with_progress(flow: Any, kwargs: dict[str, Any], model_ids: list[str],
+                      benchmarks: list[str]) -> dict[str, Any]:
+    """Run the flow in a thread; draw one Rich bar per model and benchmark from the store."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from benchmarks.assessment.progress import last_run_id, progress
+    from router.cli.output import console
+
+    since = last_run_id()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = flow(**kwargs)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    bars: dict[tuple[str, str], int] = {}
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+        while worker.is_alive():
+            worker.join(0.5)
+            for key, (done, planned) in progress(model_ids, benchmarks, since).items():
+                if key not in bars:
+                    bars[key] = bar.add_task(f"{key[0]} · {key[1]}", total=planned or None)
+                bar.update(bars[key], completed=done, total=planned or None)
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def print_summary(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from router.cli.output import console
+
+    table = Table(title="Assessment")
+    for col in ("model", "status", "benchmark", "pass@1 [95% CI]", "n", "p50 ms",
+                "cost/solved", "layers"):
+        table.add_column(col, no_wrap=col == "model")
+    for model_id, m in result["models"].items():
+        layers = ", ".join(f"{c}: {layer}" for c, layer in m["placements"].items()) or "-"
+        if not m["benchmarks"]:
+            table.add_row(model_id, m["status"], "-", "-", "-", "-", "-", m.get("reason") or layers)
+        for name, b in m["benchmarks"].items():
+            cost = b["cost_per_solved_usd"]
+            table.add_row(model_id, m["status"], name,
+                          f"{b['pass_at_1']:.3f} [{b['ci'][0]:.3f}, {b['ci'][1]:.3f}]",
+                          str(b["n"]), f"{b['latency_p50_ms']:.0f}" if b["latency_p50_ms"] else "-",
+                          "unknown" if cost is None else f"${cost:.5f}", layers)
+    console.print(table)
+    exports = result.get("exports") or {}
+    for label, path in exports.items():
+        if path:
+            console.print(f"{label.replace('_', ' ')}: {path}")

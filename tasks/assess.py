@@ -1,0 +1,100 @@
+"""Prefect tasks for the assessment: thin wrappers over benchmarks.assessment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
+from prefect.runtime import flow_run
+
+from benchmarks.assessment import runs
+from benchmarks.assessment.execute import assess_shard, refresh_prices
+from benchmarks.assessment.generate import ShardResult
+from benchmarks.assessment.params import AssessParams
+from benchmarks.assessment.placing import place_all
+from benchmarks.assessment.report import assessment_summary, placement_rows
+from benchmarks.assessment.runs import RunInfo, WorkItem
+from benchmarks.assessment.scores import score_run
+from router.store.models import ModelStatus
+
+
+@task(name="resolve-models", cache_policy=NONE)
+def resolve_models_task(models: list[str], all_new: bool) -> list[str]:
+    return runs.resolve_models(models, all_new)
+
+
+@task(name="start-assessment", cache_policy=NONE)
+def start_models_task(model_ids: list[str]) -> None:
+    runs.set_model_status(model_ids, ModelStatus.ASSESSING, "assessment running")
+
+
+@task(name="refresh-prices", cache_policy=NONE)
+async def refresh_prices_task() -> str:
+    return await refresh_prices()
+
+
+@task(name="open-run", task_run_name="open-{model_id}-{benchmark}", cache_policy=NONE)
+def open_run_task(model_id: str, benchmark: str, params: AssessParams) -> RunInfo:
+    return runs.open_run(model_id, benchmark, params, flow_run_id=str(flow_run.get_id() or ""))
+
+
+@task(name="assess-shard", task_run_name="{run.model_id}-{run.benchmark}-{label}",
+      cache_policy=NONE)
+async def assess_shard_task(run: RunInfo, items: list[WorkItem], params: AssessParams,
+                            label: str) -> ShardResult:
+    return await assess_shard(run, items, params)
+
+
+@task(name="score-run", task_run_name="score-{run.model_id}-{run.benchmark}", cache_policy=NONE)
+def score_run_task(run: RunInfo, failed_reason: str | None) -> str:
+    if failed_reason:
+        runs.finish_run(run.run_id, "failed", failed_reason)
+        return "failed"
+    score_run(run)
+    runs.finish_run(run.run_id, "completed")
+    return "completed"
+
+
+@task(name="finish-models", cache_policy=NONE)
+def finish_models_task(outcomes: dict[str, str | None]) -> None:
+    for model_id, reason in outcomes.items():
+        status = ModelStatus.FAILED if reason else ModelStatus.ASSESSED
+        runs.set_model_status([model_id], status, reason)
+
+
+@task(name="place-models", cache_policy=NONE)
+def place_task() -> dict[str, list[dict[str, Any]]]:
+    return {c: [{"model": d.model_id, "layer": d.layer, "score": d.score,
+                 "provisional": d.provisional} for d in ds] for c, ds in place_all().items()}
+
+
+@task(name="export-files", cache_policy=NONE)
+def export_task(export_dir: str | None, opencode_config: str | None) -> dict[str, str | None]:
+    from pathlib import Path
+
+    from router.exports import export_all
+    from router.settings import load_settings
+
+    target = Path(export_dir) if export_dir else load_settings().data_dir / "exports"
+    paths = export_all(target, Path(opencode_config) if opencode_config else None)
+    return {"scoring_matrix": str(paths.scoring_matrix),
+            "fallback_tables": str(paths.fallback_tables),
+            "opencode_config": str(paths.opencode_config) if paths.opencode_config else None}
+
+
+@task(name="publish-artifacts", cache_policy=NONE)
+def artifacts_task(scoring_matrix_path: str) -> None:
+    from pathlib import Path
+
+    create_table_artifact(key="routerx-placements", table=placement_rows(),
+                          description="Placements per category after this assessment")
+    create_markdown_artifact(key="routerx-scoring-matrix",
+                             markdown=Path(scoring_matrix_path).read_text(encoding="utf-8"),
+                             description="Scoring matrix after this assessment")
+
+
+@task(name="summarise", cache_policy=NONE)
+def summary_task(model_ids: list[str], benchmarks: list[str]) -> dict[str, Any]:
+    return assessment_summary(model_ids, benchmarks)

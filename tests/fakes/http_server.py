@@ -45,6 +45,13 @@ class Recorded:
 Handler = Callable[[Recorded], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default backlog of 5 drops simultaneous connects into later rounds,
+    # which would look like a concurrency limit in the client that is not there.
+    request_queue_size = 128
+
+
 class FakeHTTPServer:
     def __init__(self) -> None:
         self._routes: dict[tuple[str, str], list[Reply] | Handler] = {}
@@ -56,6 +63,9 @@ class FakeHTTPServer:
 
         class _H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in two writes; with Nagle on, the client's delayed
+            # ACK stalls every answer by ~40 ms and distorts measured latencies.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 return
@@ -102,8 +112,7 @@ class FakeHTTPServer:
 
             do_GET = do_POST = do_DELETE = _serve  # noqa: N815
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _H)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _H)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

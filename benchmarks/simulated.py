@@ -14,6 +14,7 @@ import hashlib
 import json
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -46,9 +47,15 @@ class SimulatedProvider:
     """Context manager: an OpenAI-compatible server whose models have known skill."""
 
     def __init__(self, models: tuple[SimulatedModel, ...] = DEMO_MODELS,
-                 benchmarks: tuple[str, ...] = ("humaneval",)) -> None:
+                 benchmarks: tuple[str, ...] = ("humaneval",), *,
+                 rate_limit_every: int = 0) -> None:
+        """`rate_limit_every=k` answers every k-th completion request with HTTP 429 and
+        `Retry-After: 0`, like a provider under load (for resilience tests)."""
         self.models = {m.name: m for m in models}
+        self.rate_limit_every = rate_limit_every
         self.requests = 0
+        self.rate_limited = 0
+        self.asked: Counter[tuple[str, str, Any]] = Counter()  # (model, task, seed) answered
         self._lock = threading.Lock()
         self._answers: dict[str, tuple[str, str]] = {}  # prompt json -> (task id, reference)
         for name in benchmarks:
@@ -78,6 +85,8 @@ class SimulatedProvider:
     def answer(self, model: SimulatedModel, messages: list[dict[str, str]], seed: Any) -> str:
         key = json.dumps(messages, sort_keys=True)
         task_id, reference = self._answers.get(key, ("?", ""))
+        with self._lock:
+            self.asked[(model.name, task_id, seed)] += 1
         if reference and _draw(model.name, task_id, seed) < model.skill:
             code = reference
         else:
@@ -96,9 +105,12 @@ class SimulatedProvider:
             def log_message(self, *args: Any) -> None:
                 return
 
-            def _send(self, status: int, body: dict[str, Any]) -> None:
+            def _send(self, status: int, body: dict[str, Any],
+                      headers: dict[str, str] | None = None) -> None:
                 payload = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
@@ -125,6 +137,11 @@ class SimulatedProvider:
                     return self._send(404, {"error": {"message": "model not found"}})
                 with outer._lock:
                     outer.requests += 1
+                    storm = outer.rate_limit_every and outer.requests % outer.rate_limit_every == 0
+                    outer.rate_limited += bool(storm)
+                if storm:
+                    return self._send(429, {"error": {"message": "rate limited (simulated)"}},
+                                      {"Retry-After": "0"})
                 time.sleep(model.latency_s)
                 messages = body.get("messages") or []
                 text = outer.answer(model, messages, body.get("seed"))

@@ -83,3 +83,29 @@ def test_session_start_run_discovers_and_each_new_model_triggers_an_assessment(
     assert all(len(r.parameters["models"]) == 1 for r in runs)
     with Session(get_engine(served.database_url)) as s:
         assert {m.id for m in s.exec(select(Model))} == set(SIM_MODELS)
+
+
+def test_routerx_discover_runs_the_session_start_deployment(served: Served,
+                                                            prefect_api: str) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    before = len(_runs_of("discover/session-start"))
+    env = os.environ | {"ROUTERX_DATABASE_URL": served.database_url,
+                        "ROUTERX_CONFIG": str(served.config)}
+    done = subprocess.run([sys.executable, "-m", "router", "discover", "-p", "simulated",
+                           "--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["providers"]["simulated"]["status"] == "ok"
+    assert report["providers"]["simulated"]["models"] == 4
+    assert len(_runs_of("discover/session-start")) == before + 1
+
+    # --local polls from this process: no run on the server.
+    done = subprocess.run([sys.executable, "-m", "router", "discover", "-p", "simulated",
+                           "--local", "--json"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and json.loads(done.stdout)["providers"]["simulated"]["models"] == 4
+    assert len(_runs_of("discover/session-start")) == before + 1

@@ -116,6 +116,14 @@ def _tail(text: str, n: int = 2000) -> str:
     return text[-n:]
 
 
+def _first_error(output: str) -> str:
+    """The first complaint of ``git apply`` (what a user needs), not the whole chain."""
+    for line in output.splitlines():
+        if line.startswith(("error:", "fatal:", "patch:")):
+            return line.strip()
+    return _tail(output, 300).strip()
+
+
 class LocalExecutor:
     """Evaluates predictions on this machine, in the sandbox (see the module docstring)."""
 
@@ -156,8 +164,9 @@ class LocalExecutor:
             run = _Runner(sandbox, checkout, env, spec, scratch, files)
             applied, output = run.apply_model_patch(files / "model.diff", self.patch_timeout_s)
             if not applied:
-                return InstanceVerdict(iid, "patch_failed", "the patch does not apply: "
-                                       + _tail(output, 500).strip(), log_tail=_tail(output))
+                return InstanceVerdict(iid, "patch_failed",
+                                       "the patch does not apply: " + _first_error(output),
+                                       log_tail=_tail(output))
             script = eval_script(instance, spec, test_files, files / "orig", files / "test.diff")
             result = run.command(["bash", "-c", script], self.test_timeout_s)
         return self._judge(instance, spec, result)

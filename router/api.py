@@ -1,9 +1,10 @@
 """The router's HTTP API (FastAPI), for agents written in other languages.
 
-One `Router` per process serves every request. `GET /v1/route` is an `async` endpoint
-that calls the router directly: a route is microseconds of in-memory work, so handing
-it to a thread pool would cost more than it does. Everything that writes to the store
-(outcomes, exploration, discovery) runs in the thread pool.
+One `Router` per process serves every request. `GET /v1/route` is served on the event
+loop, without a thread hop: a route is microseconds of in-memory work. Its successful
+requests are answered by a raw-ASGI fast path (`router.api_fast_route`); the endpoint
+below defines the schema and answers everything else. Everything that writes to the
+store (outcomes, exploration, discovery) runs in the thread pool.
 
 Security: `routerx serve` binds 127.0.0.1 unless told otherwise and refuses any other
 address without `ROUTERX_API_TOKEN`; when a token is configured every `/v1` endpoint
@@ -26,6 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from router.api_fast_route import FastRoute
 from router.errors import InputError, RouterxError, RoutingError, StoreError, UnknownNameError
 from router.router import Router
 
@@ -121,15 +123,19 @@ class _Discovery:
             self.lock.release()
 
 
-def get_router(request: Request) -> Router:
-    """The app's one Router (built by the lifespan; on demand if none ran)."""
+async def get_router(request: Request) -> Router:
+    """The app's one Router (built by the lifespan; on demand if none ran).
+
+    `async` although it does no I/O: FastAPI runs plain `def` dependencies in its
+    thread pool, and that hop costs more than the whole route.
+    """
     state = request.app.state
     if getattr(state, "router", None) is None:
         state.router = Router(state.database_url)
     return state.router
 
 
-def authorise(request: Request) -> None:
+async def authorise(request: Request) -> None:
     """With a token configured, every /v1 call must carry it as a bearer token."""
     token = request.app.state.token
     if token is None:
@@ -168,6 +174,7 @@ def create_app(
     app.state.router = router
     app.state.database_url = database_url
     app.state.token = token
+    app.add_middleware(FastRoute)
     auth = [Depends(authorise)]
 
     @app.exception_handler(_Unauthorised)

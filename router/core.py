@@ -32,7 +32,7 @@ class RoutingCore:
         chain: Sequence[Strategy] = CHAIN,
     ) -> None:
         self.rng = rng
-        self.beliefs = PosteriorBook(discount)
+        self.beliefs = PosteriorBook(discount, rng)
         self.default_category = default_category
         self.chain = tuple(chain)
         self.exploration = exploration

@@ -247,6 +247,7 @@ class Router:
         """Store a batch in one transaction, then learn from it; all or nothing.
 
         An unknown model or category refuses the whole batch before anything is written.
+        Returns the stored outcomes' ids in ascending order.
         """
         batch = [
             (r if isinstance(r, OutcomeRecord) else OutcomeRecord.from_mapping(r)).validate()

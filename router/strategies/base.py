@@ -62,9 +62,13 @@ def make_selection(
     """The Selection for candidate `index`: fallbacks are the rest of the table's
     order, without the chosen model and without excluded ones."""
     table = request.table
-    model = table.models[index]
+    models = table.models
+    model = models[index]
     exclude = request.exclude
-    fallbacks = tuple(m for m in table.models if m != model and m not in exclude)
+    if exclude:
+        fallbacks = tuple(m for m in models if m != model and m not in exclude)
+    else:
+        fallbacks = models[:index] + models[index + 1 :]
     return Selection(
         model=model,
         provider=table.providers[index],

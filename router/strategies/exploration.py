@@ -21,27 +21,24 @@ class ExplorationStrategy:
             return None
         beliefs = ctx.beliefs.category(request.category)
         k = len(request.table.models)
-        params = beliefs.params[:, :k]
         mean = beliefs.mean[:k]
         allowed = request.allowed
-        if allowed is not None:
-            params = params[:, allowed]
-            mean = mean[allowed]
-        i, explored = explore_or_exploit(ctx.rng, params, mean, status.explore_fraction)
-        index = allowed[i] if allowed is not None else i
-        n = len(mean)
-        seen = beliefs.evidence_count(index)
-        if explored:
-            reason = (
-                f"exploration ({status.mode}, budget {status.budget:g}%): Thompson round "
-                f"over {n} candidates; posterior mean {mean[i]:.3f} from {seen:.0f} recent "
-                "outcomes"
-            )
+        if allowed is None:
+            def draw():  # noqa: ANN202 - a posterior draw per candidate
+                return beliefs.thompson_row()[:k]
         else:
-            reason = (
-                f"exploration ({status.mode}, budget {status.budget:g}%): best posterior "
-                f"mean {mean[i]:.3f} among {n} candidates, from {seen:.0f} recent outcomes"
-            )
+            mean = mean[allowed]
+
+            def draw():  # noqa: ANN202
+                return beliefs.thompson_row()[allowed]
+        i, explored = explore_or_exploit(ctx.rng, draw, mean, status.explore_fraction)
+        index = allowed[i] if allowed is not None else i
+        seen = beliefs.evidence_count(index)
+        how = "Thompson round over" if explored else "best posterior mean among"
+        reason = (
+            f"exploration ({status.mode}, budget {status.budget:g}%): {how} {len(mean)} "
+            f"candidates; posterior mean {float(mean[i]):.3f} from {seen:.0f} recent outcomes"
+        )
         return make_selection(
             request, index, strategy=self.name, is_exploration=explored, reason=reason
         )

@@ -12,6 +12,7 @@ from router.thompson import (
     greedy_choice,
     posterior_mean,
     sample_beta,
+    sample_beta_one,
     thompson_choice,
     warm_start_prior,
 )
@@ -77,11 +78,16 @@ def test_reward_outside_unit_interval_is_refused() -> None:
 
 def test_gamma_ratio_draws_are_beta_distributed() -> None:
     rng = np.random.default_rng(0)
-    params = np.tile(np.array([[2.0], [6.0]]), (1, 200_000))
-    draws = sample_beta(rng, params)
+    draws = sample_beta(rng, np.array([[2.0, 30.0], [6.0, 10.0]]), 200_000)
+    assert draws.shape == (200_000, 2)
     # Beta(2, 6): mean 2/8 = 0.25, variance 2*6 / (8^2 * 9) = 0.0208333
-    assert draws.mean() == pytest.approx(0.25, abs=0.002)
-    assert draws.var() == pytest.approx(12 / 576, abs=0.0005)
+    assert draws[:, 0].mean() == pytest.approx(0.25, abs=0.002)
+    assert draws[:, 0].var() == pytest.approx(12 / 576, abs=0.0005)
+    # Beta(30, 10): mean 0.75, variance 300 / (1600 * 41) = 0.0045732
+    assert draws[:, 1].mean() == pytest.approx(0.75, abs=0.001)
+    assert draws[:, 1].var() == pytest.approx(300 / 65600, abs=0.0001)
+    one = sample_beta_one(rng, 2.0, 6.0, 200_000)
+    assert one.mean() == pytest.approx(0.25, abs=0.002)
 
 
 def test_thompson_prefers_the_clearly_better_arm_but_still_explores() -> None:
@@ -98,13 +104,18 @@ def test_greedy_ties_go_to_the_fallback_order() -> None:
 
 def test_explore_fraction_is_the_share_of_thompson_rounds() -> None:
     rng = np.random.default_rng(2)
-    params = np.ones((2, 4))
     mean = np.array([0.1, 0.9, 0.2, 0.3])
-    rounds = [explore_or_exploit(rng, params, mean, 0.2) for _ in range(10_000)]
+
+    def draw() -> np.ndarray:
+        return np.array([0.0, 0.0, 1.0, 0.0])  # a Thompson round would pick arm 2
+
+    rounds = [explore_or_exploit(rng, draw, mean, 0.2) for _ in range(10_000)]
     explored = np.mean([e for _, e in rounds])
     assert explored == pytest.approx(0.2, abs=0.015)
-    assert all(arm == 1 for arm, e in rounds if not e)
-    assert explore_or_exploit(rng, params, mean, 0.0) == (1, False)
+    assert {arm for arm, e in rounds if not e} == {1}
+    assert {arm for arm, e in rounds if e} == {2}
+    assert explore_or_exploit(rng, draw, mean, 0.0) == (1, False)
+    assert explore_or_exploit(rng, draw, mean, 1.0) == (2, True)
 
 
 def test_same_seed_same_choices() -> None:

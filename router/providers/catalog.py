@@ -82,9 +82,9 @@ def _builtin(name: str, d: ProviderDef, settings: Settings) -> ProviderConfig:
         return ProviderConfig(name, d.wire, base_url, None, None, skip_reason=skip)
     raw = _secret(settings, d.key_env)
     key_env = d.key_env
-    if raw is None and d.alt_key_env:
-        raw = os.environ.get(d.alt_key_env) or None
-        key_env = d.alt_key_env if raw else d.key_env
+    if d.alt_key_env and not os.environ.get(d.key_env) and os.environ.get(d.alt_key_env):
+        # The key came from the alternative variable: name that one in messages.
+        raw, key_env = os.environ[d.alt_key_env], d.alt_key_env
     if raw is None:
         return ProviderConfig(name, d.wire, base_url, None, d.key_env,
                               skip_reason=f"no key: set {d.key_env}")

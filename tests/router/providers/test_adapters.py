@@ -94,6 +94,7 @@ async def test_gemini_pages_and_keeps_key_out_of_urls(server: FakeHTTPServer, mo
     for req in server.requests:
         assert req.headers["x-goog-api-key"] == "AIza-test-key"
         assert "AIza" not in req.raw_target
+    assert load_providers(load_settings())["gemini"].key_env == "GOOGLE_API_KEY"
 
 
 async def test_ollama_ids_keep_colons(server: FakeHTTPServer, monkeypatch) -> None:

@@ -17,12 +17,13 @@ The router variants call the very objects `Router.route()` and `Router.record()`
 is left out, which does not take part in any decision.
 
 Drift: the best model's success rate drops by 0.3 halfway (route 2,500). "Preferring" a
-model means sending it more tasks than any other; reported is how many routes after the
-drop it takes until the dropped model is never again the most-routed model of a sliding
-100-route window (target at most 500). Also shown: the last route at which its posterior
-mean still led (a stricter, noisier measure: an abandoned model's belief freezes near
-the level at which it was overtaken, and a dip of the new leader can briefly put it
-back on top), and its share of all routes from 500 routes after the drop on.
+model means sending it more of the last 100 tasks than any other; reported is how many
+routes after the drop it takes until the dropped model is never again the most-routed
+model of the trailing 100 routes (target at most 500). Also shown: the last route at
+which its posterior mean still led (a stricter, noisier measure: an abandoned model's
+belief freezes near the level at which it was overtaken, and a dip of the new leader
+can briefly put it back on top), and its share of all routes from 500 routes after the
+drop on.
 
 Example:
     python scripts/sim_learning.py            # full run, ~1 minute on one core
@@ -133,24 +134,26 @@ def make_core(
     return core, ids, np.random.default_rng(20_000 + seed)
 
 
-def most_routed_until(chosen: np.ndarray, arm: int, models: int, window: int = 100) -> int:
-    """Routes until `arm` is, for good, not the most-routed model of a sliding window:
-    the end of the last `window`-route window in which it got at least as many routes
-    as any other model (0 if there is none)."""
-    if chosen.size < window:
-        return 0
-    onehot = np.zeros((chosen.size, models))
-    onehot[np.arange(chosen.size), chosen] = 1.0
+def most_routed_until(chosen: np.ndarray, start: int, arm: int, models: int,
+                      window: int = 100) -> int:
+    """Routes after `start` until `arm` is, for good, not the most-routed model of the
+    trailing `window` routes: the last route t >= start whose trailing window gave it at
+    least as many routes as any other model, counted from `start` (0: never)."""
+    first = max(0, start - window + 1)
+    seq = chosen[first:]
+    onehot = np.zeros((seq.size, models))
+    onehot[np.arange(seq.size), seq] = 1.0
     cum = np.vstack([np.zeros(models), np.cumsum(onehot, axis=0)])
-    counts = cum[window:] - cum[:-window]
+    ends = np.arange(start - first, seq.size)  # trailing windows ending at these routes
+    counts = cum[ends + 1] - cum[np.maximum(ends + 1 - window, 0)]
     leading = counts[:, arm] >= np.delete(counts, arm, axis=1).max(axis=1)
     hits = np.nonzero(leading)[0]
-    return 0 if hits.size == 0 else int(hits.max()) + window
+    return 0 if hits.size == 0 else int(hits.max()) + 1
 
 
 @dataclass(frozen=True)
 class Drift:
-    routes_to_abandon: int  # most-routed in no 100-route window after this many routes
+    routes_to_abandon: int  # after this many routes it never leads the last 100 again
     last_best_mean: int  # last route (after the drop) at which its posterior mean led
     late_share: float  # its share of routes from 500 routes after the drop to the end
     share_before: float  # its share of the 500 routes before the drop
@@ -188,7 +191,7 @@ def router_run(
     after = chosen[half:]
     arm = index[best_model]
     return regret, Drift(
-        routes_to_abandon=most_routed_until(after, arm, sc.models),
+        routes_to_abandon=most_routed_until(chosen, half, arm, sc.models),
         last_best_mean=last_best_mean,
         late_share=float(np.mean(after[500:] == arm)) if after.size > 500 else 0.0,
         share_before=float(np.mean(chosen[max(0, half - 500) : half] == arm)),
@@ -272,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, d in report["drift"].items():
         a, b = d["routes_to_abandon"], d["last_route_with_best_mean"]
         print(f"drift, {name}: routes until the dropped model is never again the most "
-              f"routed in a 100-route window: median {a['median']:.0f}, max {a['max']} "
+              f"routed of the last 100: median {a['median']:.0f}, max {a['max']} "
               "(target <= 500)")
         print(f"    last route where its posterior mean still led: median {b['median']:.0f}, "
               f"max {b['max']}; its share of routes: {d['share_of_routes_before_drop']:.1%} "

@@ -179,3 +179,16 @@ def test_over_a_real_loopback_socket(tmp_path) -> None:  # noqa: ANN001
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_fast_path_and_endpoint_answer_alike(url: str) -> None:
+    """Successful routes are served by the raw-ASGI fast path; without a router in the
+    app state (no lifespan ran) the FastAPI endpoint answers. Same request, same body."""
+    params = {"category": CATEGORY, "exclude": [M0]}
+    with TestClient(create_app(database_url=url)) as fast:
+        via_fast_path = fast.get("/v1/route", params=params)
+    endpoint_only = TestClient(create_app(database_url=url))  # no `with`: no lifespan
+    via_endpoint = endpoint_only.get("/v1/route", params=params)
+    assert via_fast_path.status_code == via_endpoint.status_code == 200
+    assert via_fast_path.json() == via_endpoint.json()
+    assert via_fast_path.headers["content-type"] == via_endpoint.headers["content-type"]

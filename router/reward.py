@@ -100,16 +100,18 @@ def rewards(
 
     A configured target wins over the observed range; with neither, no penalty.
     """
-    if weights.latency_target_ms is not None:
-        lat = score_against_target(latency_ms, weights.latency_target_ms)
-    elif latency_range is not None:
-        lat = score_against_range(latency_ms, *latency_range)
-    else:
-        lat = np.ones_like(np.asarray(latency_ms, dtype=float))
-    if weights.cost_target_usd is not None:
-        cost = score_against_target(cost_usd, weights.cost_target_usd)
-    elif cost_range is not None:
-        cost = score_against_range(cost_usd, *cost_range)
-    else:
-        cost = np.ones_like(np.asarray(cost_usd, dtype=float))
+    lat = score(latency_ms, weights.latency_target_ms, latency_range)
+    cost = score(cost_usd, weights.cost_target_usd, cost_range)
     return utility(quality(success, accuracy), lat, cost, weights)
+
+
+def score(
+    x: np.ndarray, target: float | None, observed: tuple[float, float] | None
+) -> np.ndarray:
+    """Lower-is-better score in [0, 1]: against the target if configured, else against
+    the observed range, else 1 (nothing to compare with)."""
+    if target is not None:
+        return score_against_target(x, target)
+    if observed is not None:
+        return score_against_range(x, *observed)
+    return np.ones_like(np.asarray(x, dtype=float))

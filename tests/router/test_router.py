@@ -237,3 +237,20 @@ def test_start_loads_only_the_lookback_window(database_url: str) -> None:
     assert perf.attempts == 1 and perf.latency_p50_ms == 1.0
     (perf,) = router.Router(database_url, config=RouterConfig(lookback_days=60)).performance()
     assert perf.attempts == 2
+
+
+def test_a_store_outage_keeps_routing_from_the_cache(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    seed(database_url, doc(2))
+    r = router.Router(database_url, config=NOW)
+
+    def down(*_a: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(r, "_reload", down)
+    assert r.route(CATEGORY).model == M0  # the periodic check fails quietly...
+    with pytest.raises(OperationalError):
+        r.refresh()  # ...an explicit refresh does not

@@ -1,0 +1,39 @@
+"""Reading a sandboxed process's output without letting it exhaust our memory.
+
+A flood is drained (so the writer never blocks and can finish) but only the first
+``limit`` bytes are kept; the rest is counted and reported as cut.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class CappedBuffer:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.dropped = 0
+
+    def add(self, data: bytes) -> None:
+        room = self.limit - len(self.kept)
+        if room > 0:
+            self.kept += data[:room]
+        self.dropped += max(0, len(data) - max(room, 0))
+
+    def read_from(self, fd: int, size: int = 1 << 16) -> bool:
+        """Read once from a non-blocking ``fd``; False at end of file."""
+        try:
+            data = os.read(fd, size)
+        except BlockingIOError:
+            return True
+        if not data:
+            return False
+        self.add(data)
+        return True
+
+    def text(self) -> str:
+        text = self.kept.decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n... [{self.dropped} more bytes of output cut]"
+        return text

@@ -1,0 +1,198 @@
+"""``Sandbox.run_command``: a command (SWE-bench's ``git apply``, a test run) contained,
+with one host directory writable.
+
+Why a fresh helper interpreter per command rather than a pool worker: each command
+needs its own filesystem view (its workdir read-write and its read-only paths at their
+host paths), and a command lasts seconds, so the helper's ~50 ms start is noise. The
+helper starts with an empty environment, hands the workdir to the sandbox user, enters
+network, mount, UTS and IPC namespaces and the allow-listed read-only root, then clones
+an init (PID 1 of a new PID namespace) that drops privileges, starts the command and
+reaps whatever it leaves behind. On the deadline the helper kills the init, and with it
+every process of the command.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+from benchmarks.sandbox import confine, linux, rootfs
+from benchmarks.sandbox.capture import CappedBuffer
+from benchmarks.sandbox.jobs import CommandJob, CommandResult
+from benchmarks.sandbox.supervise import supervise
+
+DEFAULT_MEMORY_MB = 4096
+OUTPUT_LIMIT = 16 * 1024 * 1024
+SCRATCH_MB = 512
+#: the host waits this long beyond the command's timeout before killing the helper
+HELPER_GRACE_S = 30.0
+_BOOT = ("import json, sys; c = json.loads(sys.argv[1]); "
+         "sys.path[:0] = [p for p in c['sys_path'] if p not in sys.path]; "
+         "from benchmarks.sandbox.command import helper_main; helper_main(c)")
+
+
+def command_limits(job: dict[str, Any]) -> confine.Limits:
+    return confine.Limits(cpu_s=math.ceil(job["timeout_s"]) + 1,
+                          memory_mb=int(job["memory_mb"]), nproc=512, fsize_mb=1024,
+                          nofile=4096)
+
+
+def run_command(job: CommandJob, config: dict[str, Any]) -> CommandResult:
+    """Host side: start the helper, give it the job, read its one JSON answer."""
+    workdir = rootfs.host_path(job.workdir)
+    if not os.path.isdir(workdir):
+        raise FileNotFoundError(f"CommandJob.workdir {workdir} is not a directory")
+    if not job.argv:
+        raise ValueError("CommandJob.argv is empty")
+    spec = {
+        "argv": [str(a) for a in job.argv],
+        "workdir": workdir,
+        "readonly": [rootfs.host_path(p) for p in job.readonly_paths
+                     if os.path.exists(p)],
+        "env": {str(k): str(v) for k, v in job.env.items()},
+        "timeout_s": float(job.timeout_s),
+        "memory_mb": job.memory_mb or DEFAULT_MEMORY_MB,
+    }
+    start = time.monotonic()
+    from benchmarks.sandbox.pool import check_supported, worker_environment
+    from router.errors import SandboxUnavailable
+
+    check_supported()
+    proc = subprocess.Popen(
+        [sys.executable, "-I", "-c", _BOOT, json.dumps({**config, "job": spec})],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=worker_environment(),
+        close_fds=True, cwd="/",
+    )
+    try:
+        out, _ = proc.communicate(timeout=job.timeout_s + HELPER_GRACE_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return CommandResult("timeout", None, "the sandbox helper stopped answering",
+                             time.monotonic() - start)
+    try:
+        answer = json.loads(out)
+    except ValueError:
+        return CommandResult("crashed", None, f"the sandbox helper died (exit "
+                             f"{proc.returncode})", time.monotonic() - start)
+    if "unavailable" in answer:
+        raise SandboxUnavailable(f"cannot set up the sandbox: {answer['unavailable']}")
+    return CommandResult(status=answer["status"], returncode=answer["returncode"],
+                         output=answer["output"], duration_s=answer["duration_s"])
+
+
+def _give_to_sandbox_user(root: str) -> None:
+    """The workdir must be writable by the unprivileged user the command runs as."""
+    uid, gid = confine.SANDBOX_UID, confine.SANDBOX_GID
+    os.lchown(root, uid, gid)
+    for base, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            os.lchown(os.path.join(base, name), uid, gid)
+
+
+def helper_main(config: dict[str, Any]) -> None:
+    job = config["job"]
+    linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+    try:
+        _give_to_sandbox_user(job["workdir"])
+        linux.unshare(linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWUTS
+                      | linux.CLONE_NEWIPC)
+        socket.sethostname("sandbox")
+        extra = [rootfs.Bind(job["workdir"], writable=True),
+                 *(rootfs.Bind(p) for p in job["readonly"])]
+        rootfs.enter_root(rootfs.allowed_binds(extra, config.get("hidden", ())))
+    except OSError as exc:
+        print(json.dumps({"unavailable": str(exc)}))
+        return
+    out_r, out_w = os.pipe()
+    res_r, res_w = os.pipe()
+    start = time.monotonic()
+    pid = linux.fork_into(linux.CLONE_NEWPID | linux.CLONE_NEWNS)
+    if pid == 0:
+        try:
+            os.close(out_r)
+            os.close(res_r)
+            _init(job, out_w, res_w)
+        finally:
+            os._exit(126)
+    os.close(out_w)
+    os.close(res_w)
+    output, report = CappedBuffer(OUTPUT_LIMIT), CappedBuffer(4096)
+    status, killed = supervise(pid, {out_r: output, res_r: report},
+                               start + job["timeout_s"])
+    print(json.dumps({**_judge(status, killed, bytes(report.kept)),
+                      "output": output.text(), "duration_s": time.monotonic() - start}))
+
+
+def _judge(init_status: int, killed: bool, report: bytes) -> dict[str, Any]:
+    if killed:
+        return {"status": "timeout", "returncode": None}
+    try:
+        ended = json.loads(report)
+    except ValueError:
+        ended = None
+    if not isinstance(ended, dict):
+        # the init itself died: only an outside SIGKILL (the OOM killer) does that
+        sig = os.WTERMSIG(init_status) if os.WIFSIGNALED(init_status) else None
+        return {"status": "out_of_memory" if sig == signal.SIGKILL else "crashed",
+                "returncode": None}
+    if ended.get("signal") is not None:
+        sig = int(ended["signal"])
+        status = "timeout" if sig == signal.SIGXCPU else "crashed"
+        return {"status": status, "returncode": -sig}
+    return {"status": "ok", "returncode": int(ended["returncode"])}
+
+
+def _init(job: dict[str, Any], out_w: int, res_w: int) -> None:
+    """PID 1 of the command's namespace: start the command, reap everything, report
+    how the command itself ended, exit (which kills whatever is left)."""
+    os.setsid()
+    linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+    rootfs.mount_private(SCRATCH_MB, confine.SANDBOX_UID, confine.SANDBOX_GID)
+    limits = command_limits(job)
+    env = confine.minimal_env("/tmp", job["env"])
+    null = os.open("/dev/null", os.O_RDONLY)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.dup2(null, 0)
+            os.dup2(out_w, 1)
+            os.dup2(out_w, 2)
+            os.closerange(3, 65536)
+            os.setpgid(0, 0)
+            os.chdir(job["workdir"])
+            confine.apply_limits(limits)
+            confine.drop_privileges()
+            for sig in range(1, signal.NSIG):
+                try:
+                    signal.signal(sig, signal.SIG_DFL)
+                except (OSError, ValueError):
+                    pass
+            os.execvpe(job["argv"][0], job["argv"], env)
+        except BaseException as exc:
+            os.write(2, f"sandbox: cannot run {job['argv'][0]!r}: {exc}\n".encode())
+        os._exit(127)
+    os.close(out_w)
+    os.closerange(3, res_w)
+    os.closerange(res_w + 1, 65536)
+    confine.drop_privileges()
+    while True:
+        try:
+            done, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(0)
+        if done == pid:
+            break
+    if os.WIFSIGNALED(status):
+        report = {"signal": os.WTERMSIG(status)}
+    else:
+        report = {"returncode": os.WEXITSTATUS(status)}
+    os.write(res_w, json.dumps(report).encode())
+    os._exit(0)

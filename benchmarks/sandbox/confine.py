@@ -1,0 +1,69 @@
+"""What a sandboxed process gives up before it runs untrusted code: its environment,
+its resource headroom and its privileges.
+
+Order matters: limits are set while still root (hard limits equal to soft, so they can
+never be raised again), then groups, gid and uid are dropped, then no_new_privs stops
+any setuid binary from handing privileges back.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from dataclasses import dataclass
+
+from benchmarks.sandbox import linux
+
+#: the unprivileged user samples run as ("nobody")
+SANDBOX_UID = 65534
+SANDBOX_GID = 65534
+MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """rlimits for one sandboxed process tree (each applies per process, except nproc,
+    which counts every process of the sandbox user)."""
+
+    cpu_s: int
+    memory_mb: int
+    nproc: int = 64
+    fsize_mb: int = 16
+    nofile: int = 256
+
+
+def minimal_env(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {"PATH": MINIMAL_PATH, "LANG": "C.UTF-8", "HOME": home}
+    env.update(extra or {})
+    return env
+
+
+def replace_environ(env: dict[str, str]) -> None:
+    """Empty ``os.environ`` (and the C environment under it), then set ``env``."""
+    os.environ.clear()
+    os.environ.update(env)
+
+
+def apply_limits(limits: Limits) -> None:
+    def hard(which: int, value: int) -> None:
+        resource.setrlimit(which, (value, value))
+
+    hard(resource.RLIMIT_CPU, max(1, limits.cpu_s))
+    hard(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
+    hard(resource.RLIMIT_NPROC, limits.nproc)
+    hard(resource.RLIMIT_FSIZE, limits.fsize_mb * 1024 * 1024)
+    hard(resource.RLIMIT_NOFILE, limits.nofile)
+    hard(resource.RLIMIT_CORE, 0)
+    hard(resource.RLIMIT_MEMLOCK, 0)
+    hard(resource.RLIMIT_MSGQUEUE, 0)
+
+
+def drop_privileges(uid: int = SANDBOX_UID, gid: int = SANDBOX_GID) -> None:
+    """Become ``uid``/``gid`` for good (real, effective and saved ids): every capability
+    is lost with the switch away from uid 0."""
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
+    if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid:
+        raise OSError("privileges were not dropped")

@@ -1,0 +1,85 @@
+"""What the sandbox is asked to run and what it answers.
+
+A sample's failure is always a value here (a ``Verdict`` or ``CommandResult``), never
+an exception: the evaluation of a batch must carry on whatever one sample does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: every status a Verdict can carry
+VERDICT_STATUSES = ("passed", "failed", "error", "timeout", "out_of_memory", "crashed")
+#: every status a CommandResult can carry
+COMMAND_STATUSES = ("ok", "timeout", "crashed", "out_of_memory")
+#: the longest ``detail`` kept (an exception message can be megabytes of repr)
+DETAIL_LIMIT = 2000
+
+
+def cap_text(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with a marker saying how much was dropped."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... [{len(text) - limit} more characters cut]"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A Python program to run, e.g. prompt + completion + tests + ``check(entry_point)``.
+
+    ``memory_mb`` None means the sandbox's default address-space limit.
+    """
+
+    program: str
+    timeout_s: float = 10.0
+    memory_mb: int | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one program ended.
+
+    ``passed``: ran to completion; ``failed``: an AssertionError escaped; ``error``: any
+    other exception (also SyntaxError and SystemExit), type and message in ``detail``;
+    ``timeout``: wall clock or CPU limit exceeded; ``out_of_memory``: MemoryError or the
+    address-space limit; ``crashed``: killed by a signal or ended abnormally.
+    ``stdout`` holds stdout and stderr interleaved, capped.
+    """
+
+    status: str
+    detail: str | None
+    duration_s: float
+    stdout: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass(frozen=True)
+class CommandJob:
+    """A command (SWE-bench tests, ``git apply``) run with ``workdir`` as its only
+    writable tree; ``readonly_paths`` (a prepared virtualenv, patch files) are visible
+    at the same paths, read-only. ``env`` is added to a minimal environment.
+    ``memory_mb`` None means 4096 (test suites import a lot)."""
+
+    argv: Sequence[str]
+    workdir: Path
+    readonly_paths: Sequence[Path] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    timeout_s: float = 300
+    memory_mb: int | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """How a command ended: ``ok`` (it exited by itself; see ``returncode``),
+    ``timeout``, ``crashed`` (killed by a signal) or ``out_of_memory``.
+    ``output`` holds stdout and stderr interleaved, capped."""
+
+    status: str
+    returncode: int | None
+    output: str
+    duration_s: float

@@ -1,0 +1,294 @@
+"""``Sandbox``: the host side of the executor, a pool of pre-forked workers.
+
+Why a pool: starting an interpreter and importing modules costs tens of milliseconds,
+a fork of a warm worker well under one. Each worker (``benchmarks.sandbox.worker``)
+is a fresh interpreter started with an empty environment that already sits in its
+namespaces; a job costs one clone of it. The host never runs sample code: it only
+hands programs to workers and collects verdicts, so a sample's failure (or a dead
+worker) is always a Verdict and the batch carries on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from benchmarks.sandbox import rootfs
+from benchmarks.sandbox.jobs import CommandJob, CommandResult, Job, Verdict
+from benchmarks.sandbox.protocol import FrameReader, encode, read_message
+from router.errors import SandboxUnavailable
+
+#: imported once per worker so samples do not pay for them (HumanEval/MBPP staples)
+DEFAULT_PRELOAD = ("math", "re", "string", "collections", "itertools", "functools",
+                   "heapq", "bisect", "typing", "random", "statistics", "fractions",
+                   "decimal", "copy", "operator", "datetime", "hashlib", "json")
+#: the host gives a worker this long beyond a job's own timeout before declaring it hung
+WORKER_GRACE_S = 15.0
+STARTUP_TIMEOUT_S = 60.0
+_BOOT = ("import json, sys; c = json.loads(sys.argv[1]); "
+         "sys.path[:0] = [p for p in c['sys_path'] if p not in sys.path]; "
+         "from benchmarks.sandbox.worker import main; main(c)")
+
+OnVerdict = Callable[[int, Verdict], None]
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_environment() -> dict[str, str]:
+    """The environment a worker starts with: nothing of the host's."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+class _Worker:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT, json.dumps(config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=worker_environment(),
+            close_fds=True, cwd="/", bufsize=0,
+        )
+        self.reader = FrameReader()
+        self.job: int | None = None
+        self.started = 0.0
+        self.deadline = 0.0
+
+    def wait_ready(self, timeout_s: float) -> None:
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout_s
+        fd = self.proc.stdout.fileno()
+        sel = selectors.DefaultSelector()
+        sel.register(fd, selectors.EVENT_READ)
+        try:
+            while time.monotonic() < deadline:
+                if sel.select(deadline - time.monotonic()):
+                    message = read_message(fd)
+                    if message is None:
+                        raise SandboxUnavailable(
+                            f"a sandbox worker died while starting (exit "
+                            f"{self.proc.wait()}); see its stderr above")
+                    if not message.get("ready"):
+                        raise SandboxUnavailable(f"cannot set up the sandbox: "
+                                                 f"{message.get('error')}")
+                    return
+        finally:
+            sel.close()
+        raise SandboxUnavailable(f"a sandbox worker did not start within {timeout_s:.0f} s")
+
+    def send(self, index: int, job: Job, memory_mb: int) -> None:
+        assert self.proc.stdin is not None
+        self.job = index
+        self.started = time.monotonic()
+        self.deadline = time.monotonic() + job.timeout_s + WORKER_GRACE_S
+        message = {"program": job.program, "timeout_s": job.timeout_s,
+                   "memory_mb": job.memory_mb or memory_mb}
+        self.proc.stdin.write(encode(message))
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                stream.close()
+
+
+class Sandbox:
+    """Runs untrusted Python programs (``run``) and commands (``run_command``) contained.
+
+    ``workers`` defaults to the CPUs this process may use; ``memory_mb`` is the
+    default address-space limit of a job; ``preload`` names modules every worker
+    imports once (added to a default set of standard-library staples).
+    ``stdout_limit`` caps captured output per job (bytes), ``scratch_mb`` the size of
+    each job's private /tmp. Raises ``SandboxUnavailable`` if containment cannot be
+    set up here; never runs anything uncontained.
+    """
+
+    def __init__(self, workers: int | None = None, *, memory_mb: int = 1024,
+                 preload: Sequence[str] = (), stdout_limit: int = 64 * 1024,
+                 scratch_mb: int = 64) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        if memory_mb < 64:
+            raise ValueError(f"memory_mb must be >= 64, got {memory_mb}")
+        self.memory_mb = memory_mb
+        self.config: dict[str, Any] = {
+            "sys_path": [p for p in sys.path if p],
+            "preload": list(dict.fromkeys([*DEFAULT_PRELOAD, *preload])),
+            "memory_mb": memory_mb,
+            "stdout_limit": stdout_limit,
+            "scratch_mb": scratch_mb,
+            "hidden": rootfs.private_dirs(),
+        }
+        self._lock = threading.Lock()
+        self._workers: list[_Worker] = []
+        self._closed = False
+        try:
+            for _ in range(workers or default_workers()):
+                self._workers.append(self._spawn())
+        except BaseException:
+            self.close()
+            raise
+
+    def _spawn(self) -> _Worker:
+        check_supported()
+        worker = _Worker(self.config)
+        try:
+            worker.wait_ready(STARTUP_TIMEOUT_S)
+        except BaseException:
+            worker.kill()
+            raise
+        return worker
+
+    # -- context manager --------------------------------------------------------------
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for worker in self._workers:
+                worker.kill()
+            self._workers = []
+
+    # -- Python jobs ------------------------------------------------------------------
+    def run(self, jobs: Sequence[Job], on_result: OnVerdict | None = None) -> list[Verdict]:
+        """One Verdict per job, in input order; ``on_result(index, verdict)`` is called
+        (in this thread) as each one finishes."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Sandbox is closed")
+            return _Batch(self, list(jobs), on_result).run()
+
+    # -- commands ---------------------------------------------------------------------
+    def run_command(self, job: CommandJob) -> CommandResult:
+        """Run ``job.argv`` contained, with ``job.workdir`` as its writable tree."""
+        from benchmarks.sandbox.command import run_command
+
+        if self._closed:
+            raise RuntimeError("this Sandbox is closed")
+        return run_command(job, self.config)
+
+
+class _Batch:
+    """One ``run`` call: feeds jobs to idle workers and collects their answers."""
+
+    def __init__(self, sandbox: Sandbox, jobs: list[Job], on_result: OnVerdict | None):
+        self.sandbox = sandbox
+        self.jobs = jobs
+        self.on_result = on_result
+        self.verdicts: list[Verdict | None] = [None] * len(jobs)
+        self.next = 0
+        self.sel = selectors.DefaultSelector()
+
+    def run(self) -> list[Verdict]:
+        try:
+            for worker in self.sandbox._workers:
+                self._register(worker)
+                self._feed(worker)
+            while any(w.job is not None for w in self.sandbox._workers):
+                self._poll()
+        except BaseException:
+            # a callback raised or we were interrupted: in-flight jobs would leave
+            # workers out of step, so replace them before the error propagates
+            for worker in list(self.sandbox._workers):
+                if worker.job is not None:
+                    self._replace(worker, register=False)
+            raise
+        finally:
+            self.sel.close()
+        return [v for v in self.verdicts if v is not None]
+
+    def _register(self, worker: _Worker) -> None:
+        assert worker.proc.stdout is not None
+        self.sel.register(worker.proc.stdout.fileno(), selectors.EVENT_READ, worker)
+
+    def _feed(self, worker: _Worker) -> None:
+        if self.next < len(self.jobs):
+            index = self.next
+            self.next += 1
+            try:
+                worker.send(index, self.jobs[index], self.sandbox.memory_mb)
+            except OSError as exc:
+                self._worker_lost(worker, f"sandbox worker died ({exc})")
+
+    def _poll(self) -> None:
+        now = time.monotonic()
+        busy = [w for w in self.sandbox._workers if w.job is not None]
+        wait = max(0.0, min(w.deadline for w in busy) - now)
+        for key, _ in self.sel.select(min(wait, 1.0)):
+            worker: _Worker = key.data
+            try:
+                data = os.read(key.fd, 1 << 20)
+            except OSError:
+                data = b""
+            if not data:
+                self._worker_lost(worker, "sandbox worker died")
+                continue
+            for message in worker.reader.feed(data):
+                self._finish(worker, _verdict(message))
+        for worker in busy:
+            if worker.job is not None and time.monotonic() > worker.deadline:
+                self._worker_lost(worker, "sandbox worker stopped answering")
+
+    def _finish(self, worker: _Worker, verdict: Verdict) -> None:
+        index = worker.job
+        if index is None:
+            return
+        worker.job = None
+        self.verdicts[index] = verdict
+        self._feed(worker)
+        if self.on_result is not None:
+            self.on_result(index, verdict)
+
+    def _worker_lost(self, worker: _Worker, why: str) -> None:
+        index, started = worker.job, worker.started
+        fresh = self._replace(worker, register=True)
+        if index is not None:
+            verdict = Verdict("crashed", why, max(0.0, time.monotonic() - started))
+            fresh.job = index
+            self._finish(fresh, verdict)
+
+    def _replace(self, worker: _Worker, register: bool) -> _Worker:
+        assert worker.proc.stdout is not None
+        try:
+            self.sel.unregister(worker.proc.stdout.fileno())
+        except (KeyError, ValueError):
+            pass
+        worker.kill()
+        fresh = self.sandbox._spawn()
+        workers = self.sandbox._workers
+        workers[workers.index(worker)] = fresh
+        if register:
+            self._register(fresh)
+        return fresh
+
+
+def _verdict(message: dict[str, Any]) -> Verdict:
+    return Verdict(status=str(message["status"]), detail=message.get("detail"),
+                   duration_s=float(message.get("duration_s", 0.0)),
+                   stdout=str(message.get("stdout", "")))
+
+
+def check_supported() -> None:
+    """Fail early, naming what is missing, where containment cannot work at all."""
+    if not sys.platform.startswith("linux"):
+        raise SandboxUnavailable(f"the sandbox needs Linux namespaces; this is {sys.platform}")
+    if os.geteuid() != 0:
+        raise SandboxUnavailable(
+            "the sandbox needs root (it creates network, mount and PID namespaces and "
+            "drops to the 'nobody' user); run routerx as root, e.g. in its container")

@@ -1,0 +1,149 @@
+"""A pre-forked worker: enters the sandbox's namespaces once, then runs Python jobs,
+each in a fresh clone of itself.
+
+Why a separate, freshly exec'd interpreter rather than a fork of the host: a fork would
+carry the host's memory, and with it the API keys in its environment block
+(readable through /proc/self/environ or ctypes) and whatever else the host holds. The
+worker starts from an empty environment, imports the preload modules once, unshares
+its network (empty), UTS and mount namespaces, pivots into the read-only view, and
+only then accepts jobs. Per job it clones a child into new PID, mount and IPC
+namespaces (``benchmarks.sandbox.child``), enforces the wall clock, and kills the
+child on timeout, which takes its whole PID namespace (every process it started) down.
+
+Protocol (``benchmarks.sandbox.protocol`` on stdin/stdout): the worker sends
+``{"ready": true}`` or ``{"ready": false, "error": msg}``; then for each
+``{"program", "timeout_s", "memory_mb"}`` it answers one verdict dict.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+from benchmarks.sandbox import child, confine, linux, rootfs
+from benchmarks.sandbox.capture import CappedBuffer
+from benchmarks.sandbox.jobs import DETAIL_LIMIT, cap_text
+from benchmarks.sandbox.protocol import read_message, write_message
+from benchmarks.sandbox.supervise import signal_name, supervise
+
+WORKER_NAMESPACES = linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWUTS
+SAMPLE_NAMESPACES = linux.CLONE_NEWPID | linux.CLONE_NEWNS | linux.CLONE_NEWIPC
+RESULT_LIMIT = 64 * 1024
+CHILD_STATUSES = ("passed", "failed", "error", "out_of_memory")
+
+
+def setup(config: dict[str, Any]) -> None:
+    """Enter the sandbox (see module doc); raises OSError naming what failed."""
+    linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+    for name in config.get("preload", ()):
+        importlib.import_module(name)
+    try:
+        linux.unshare(WORKER_NAMESPACES)
+    except OSError as exc:
+        raise OSError(exc.errno, "cannot create network, mount and UTS namespaces (unshare: "
+                      f"{exc.strerror}); the sandbox needs root or CAP_SYS_ADMIN") from exc
+    socket.sethostname("sandbox")
+    binds = [rootfs.Bind(p) for p in config.get("paths", ())]
+    rootfs.enter_root(rootfs.allowed_binds(binds, config.get("hidden", ())))
+
+
+def run_job(job: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    timeout_s = float(job["timeout_s"])
+    memory_mb = int(job.get("memory_mb") or config["memory_mb"])
+    limits = confine.Limits(cpu_s=math.ceil(timeout_s) + 1, memory_mb=memory_mb)
+    out_r, out_w = os.pipe()
+    res_r, res_w = os.pipe()
+    start = time.monotonic()
+    try:
+        pid = linux.fork_into(SAMPLE_NAMESPACES)
+    except OSError as exc:
+        for fd in (out_r, out_w, res_r, res_w):
+            os.close(fd)
+        return {"status": "crashed", "detail": f"sandbox could not start the sample: {exc}",
+                "duration_s": 0.0, "stdout": ""}
+    if pid == 0:
+        try:
+            os.close(out_r)
+            os.close(res_r)
+            child.main(job["program"], out_w, res_w, limits, config["scratch_mb"])
+        finally:
+            os._exit(child.SETUP_FAILED)
+    os.close(out_w)
+    os.close(res_w)
+    output, result = CappedBuffer(config["stdout_limit"]), CappedBuffer(RESULT_LIMIT)
+    status, killed = supervise(pid, {out_r: output, res_r: result}, start + timeout_s)
+    duration = time.monotonic() - start
+    status_, detail = _judge(status, killed, bytes(result.kept))
+    return {"status": status_, "detail": detail, "duration_s": duration,
+            "stdout": output.text()}
+
+
+def _judge(wait_status: int, killed: bool, reported: bytes) -> tuple[str, str | None]:
+    if killed:
+        return "timeout", "wall-clock limit exceeded"
+    if os.WIFSIGNALED(wait_status):
+        sig = os.WTERMSIG(wait_status)
+        if sig == signal.SIGXCPU:
+            return "timeout", "CPU-time limit exceeded"
+        if sig == signal.SIGKILL:
+            return "out_of_memory", "killed by SIGKILL from outside the sandbox " \
+                                    "(the kernel's out-of-memory killer)"
+        return "crashed", f"killed by {signal_name(sig)}"
+    code = os.WEXITSTATUS(wait_status)
+    message = _parse_report(reported)
+    if code == 0 and message is not None:
+        return message
+    if code == child.SETUP_FAILED:
+        return "crashed", "the sandbox could not confine the sample"
+    return "crashed", f"exited with code {code} before the program finished"
+
+
+def _parse_report(data: bytes) -> tuple[str, str | None] | None:
+    import json
+
+    try:
+        message = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(message, dict) or message.get("status") not in CHILD_STATUSES:
+        return None
+    detail = message.get("detail")
+    if detail is not None and not isinstance(detail, str):
+        return None
+    return message["status"], None if detail is None else cap_text(detail, DETAIL_LIMIT)
+
+
+def main(config: dict[str, Any]) -> None:
+    jobs_fd, answers_fd = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.set_inheritable(jobs_fd, False)
+    os.set_inheritable(answers_fd, False)
+    try:
+        setup(config)
+        probe = run_job({"program": "pass", "timeout_s": 30}, config)
+        if probe["status"] != "passed":
+            raise OSError(f"the probe sample did not pass: {probe['status']}: "
+                          f"{probe['detail']} {probe['stdout'][-500:]}")
+    except (OSError, ImportError) as exc:
+        write_message(answers_fd, {"ready": False, "error": str(exc)})
+        return
+    write_message(answers_fd, {"ready": True})
+    while True:
+        job = read_message(jobs_fd)
+        if job is None:
+            return
+        write_message(answers_fd, run_job(job, config))
+
+
+if __name__ == "__main__":  # pragma: no cover - started by benchmarks.sandbox.pool
+    import json
+
+    main(json.loads(sys.argv[1]))

@@ -64,7 +64,8 @@ class RepoSpec:
     ``inherit`` lists site-packages directories the venv also sees (a .pth file), for
     environments that reuse packages already installed on the host.
     ``python_path`` lists the checkout's import roots (None: ``src`` if present, then
-    the checkout itself).
+    the checkout itself). ``pip`` False builds the venv without pip (ensurepip is the
+    slowest step) for recipes that install nothing with it; None decides from the recipe.
     """
 
     test_cmd: str
@@ -78,6 +79,7 @@ class RepoSpec:
     parser: str = ""
     inherit: tuple[str, ...] = ()
     python_path: tuple[str, ...] | None = None
+    pip: bool | None = None
 
     @property
     def repo_edits(self) -> tuple[str, ...]:
@@ -99,6 +101,8 @@ class RepoSpec:
 
     @property
     def needs_pip(self) -> bool:
+        if self.pip is not None:
+            return self.pip
         return bool(self.install or self.requirements_paths or self.pip_packages
                     or self.conda_packages)
 

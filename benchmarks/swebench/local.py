@@ -82,7 +82,7 @@ def git_apply_commands() -> list[list[str]]:
     return [shlex.split(c) for c in GIT_APPLY_CMDS]
 
 
-def test_command(instance: Instance, spec: RepoSpec) -> str:
+def run_tests_command(instance: Instance, spec: RepoSpec) -> str:
     """The recipe's test command on the test patch's files (swebench's directives)."""
     from swebench.harness.test_spec.python import get_test_directives
 
@@ -106,7 +106,7 @@ def eval_script(instance: Instance, spec: RepoSpec, test_files: list[str], orig_
         f"git apply -v {shlex.quote(str(test_patch))} || "
         f"{{ echo {shlex.quote(TEST_PATCH_FAILED)}; exit 3; }}",
         f"echo {shlex.quote(START_TEST_OUTPUT)}",
-        test_command(instance, spec),
+        run_tests_command(instance, spec),
         f"echo {shlex.quote(END_TEST_OUTPUT)}",
     ]
     return "\n".join(lines) + "\n"

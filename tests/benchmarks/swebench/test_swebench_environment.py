@@ -1,0 +1,153 @@
+"""Environments: built once outside the sandbox, cached, rebuilt when half-made."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from benchmarks.swebench.environment import (
+    READY,
+    EnvironmentCache,
+    RepoSpec,
+    apply_repo_edits,
+    find_python,
+    import_roots,
+    read_requirements,
+    resolve_spec,
+    swebench_spec,
+)
+from benchmarks.swebench.instances import Instance
+from benchmarks.swebench.repos import RepoSource
+from router.errors import ConfigError
+from tests.benchmarks.swebench import calc_repo
+
+
+def test_environment_is_built_once_and_reused(calc_mirror: tuple[Path, str],
+                                              calc_instance: Instance, calc_spec: RepoSpec,
+                                              tmp_path: Path) -> None:
+    repos = RepoSource(mirror=calc_mirror[0])
+    cache = EnvironmentCache(tmp_path / "envs", repos)
+    env = cache.prepare(calc_instance, calc_spec)
+    assert (env.venv / "bin" / "python").exists()
+    assert (env.root / READY).is_file()
+    built = (env.root / "build.log").read_text()
+    assert built.count(" -m venv ") == 1
+    # the venv sees this interpreter's packages through the .pth (pytest, offline)
+    done = subprocess.run([str(env.venv / "bin" / "python"), "-c", "import pytest"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert Path(calc_spec.inherit[0]) in env.readonly_paths
+    assert env.root in env.readonly_paths
+    again = cache.prepare(calc_instance, calc_spec)
+    assert again == env
+    assert (env.root / "build.log").read_text() == built  # nothing rebuilt
+
+
+def test_half_built_environment_is_rebuilt(calc_mirror: tuple[Path, str],
+                                           calc_instance: Instance, calc_spec: RepoSpec,
+                                           tmp_path: Path) -> None:
+    cache = EnvironmentCache(tmp_path / "envs", RepoSource(mirror=calc_mirror[0]))
+    stale = tmp_path / "envs" / cache.key(calc_instance, calc_spec)
+    stale.mkdir(parents=True)
+    (stale / "leftover").write_text("an interrupted build")
+    env = cache.prepare(calc_instance, calc_spec)
+    assert not (env.root / "leftover").exists()
+    assert (env.root / READY).is_file()
+
+
+def test_a_different_recipe_is_a_different_environment(calc_instance: Instance,
+                                                       calc_spec: RepoSpec) -> None:
+    cache = EnvironmentCache(Path("/nonexistent"), RepoSource())
+    other = RepoSpec(**{**calc_spec.__dict__, "pip_packages": ("six",)})
+    assert cache.key(calc_instance, calc_spec) != cache.key(calc_instance, other)
+    assert cache.key(calc_instance, calc_spec).startswith("routerx-tests__calc-")
+
+
+def test_failed_build_step_is_an_error_with_the_log(calc_mirror: tuple[Path, str],
+                                                    calc_instance: Instance, calc_spec: RepoSpec,
+                                                    tmp_path: Path) -> None:
+    broken = RepoSpec(**{**calc_spec.__dict__, "install": "echo building; exit 7", "pip": False})
+    cache = EnvironmentCache(tmp_path / "envs", RepoSource(mirror=calc_mirror[0]))
+    with pytest.raises(ConfigError, match=r"exit 7[\s\S]*building"):
+        cache.prepare(calc_instance, broken)
+    assert not (tmp_path / "envs" / cache.key(calc_instance, broken) / READY).exists()
+
+
+def test_install_runs_in_the_source_copy_and_build_products_are_recorded(
+        calc_mirror: tuple[Path, str], calc_instance: Instance, calc_spec: RepoSpec,
+        tmp_path: Path) -> None:
+    spec = RepoSpec(**{**calc_spec.__dict__,
+                       "install": "python -c \"open('calc/_version.py','w').write('v=1')\"",
+                       "pip": False})
+    env = EnvironmentCache(tmp_path / "envs", RepoSource(mirror=calc_mirror[0])).prepare(
+        calc_instance, spec)
+    assert env.src is not None and (env.src / "calc" / "ops.py").read_text() == calc_repo.OPS
+    assert env.build_products == ("calc/_version.py",)
+
+
+def test_find_python_by_path_pyenv_and_clear_error(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "pyenv" / "versions" / "3.4.10" / "bin" / "python3.4"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert find_python("3.4") == fake
+    assert find_python(str(fake)) == fake
+    with pytest.raises(ConfigError, match="needs Python 3.2.*pyenv install 3.2"):
+        find_python("3.2")
+    with pytest.raises(ConfigError, match="look like 3.9"):
+        find_python("three")
+
+
+def test_requirements_are_read_locally_with_the_harness_rules(tmp_path: Path) -> None:
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "tests.txt").write_text("pytest==7.1\n# comment\n")
+    (tmp_path / "requirements" / "dev.txt").write_text(
+        "-r tests.txt\n-e .\nclick>=8\ntypes-pkg_resources==0.1\n")
+    text = read_requirements(tmp_path, ("missing.txt", "requirements/dev.txt"), "o/r")
+    lines = [x for x in text.splitlines() if x.strip()]
+    assert lines == ["pytest==7.1", "click>=8", "types-setuptools"]  # swebench's clean-up
+    with pytest.raises(ConfigError, match="none of the requirement files"):
+        read_requirements(tmp_path, ("nope.txt",), "o/r")
+
+
+def test_repo_edits_from_pre_install_apply_only_to_relative_files(tmp_path: Path) -> None:
+    spec = swebench_spec("pytest-dev/pytest", "6.3")
+    assert spec.repo_edits == ("sed -i 's/>=>=/>=/' setup.cfg",)
+    (tmp_path / "setup.cfg").write_text("install_requires = pluggy>=>=0.12\n")
+    apply_repo_edits(spec, tmp_path)
+    assert (tmp_path / "setup.cfg").read_text() == "install_requires = pluggy>=0.12\n"
+    sphinx = swebench_spec("sphinx-doc/sphinx", "3.5")
+    assert "sed -i 's/pytest/pytest -rA/' tox.ini" in sphinx.repo_edits
+    django = swebench_spec("django/django", "1.9")  # apt-get and locale-gen: not run
+    assert django.repo_edits == ()
+    assert any(c.startswith("apt-get") for c in django.skipped_pre_install)
+
+
+def test_recipes_come_from_swebench_unless_overridden(calc_instance: Instance,
+                                                      calc_spec: RepoSpec) -> None:
+    assert resolve_spec(calc_instance, {calc_repo.REPO: calc_spec}) is calc_spec
+    with pytest.raises(ConfigError, match="no recipe for routerx-tests/calc"):
+        resolve_spec(calc_instance)
+    flask = swebench_spec("pallets/flask", "2.0")
+    assert flask.python == "3.9" and "Werkzeug==2.3.7" in flask.pip_packages
+    django = swebench_spec("django/django", "3.0")
+    assert django.test_cmd.startswith("./tests/runtests.py")
+    # exports are kept; the locale-gen line needs root and is left out
+    assert django.exports == ("export LANG=en_US.UTF-8", "export LANGUAGE=en_US:en",
+                              "export LC_ALL=en_US.UTF-8")
+
+
+def test_import_roots_put_src_layouts_first(tmp_path: Path) -> None:
+    spec = RepoSpec(test_cmd="pytest")
+    assert import_roots(spec, tmp_path) == [tmp_path]
+    (tmp_path / "src").mkdir()
+    assert import_roots(spec, tmp_path) == [tmp_path / "src", tmp_path]
+    fixed = RepoSpec(test_cmd="pytest", python_path=("lib",))
+    assert import_roots(fixed, tmp_path) == [tmp_path / "lib"]
+    assert os.pathsep == ":"

@@ -1,0 +1,126 @@
+"""The local executor, end to end in the real sandbox, on the calc instance.
+
+Every verdict the brief names: resolved for the reference patch, not resolved for a
+wrong one, ``patch_failed`` for garbage, a PASS_TO_PASS regression, tampering with the
+judging tests, a hang stopped by the timeout, the harness's fuzzy fallback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.swebench.instances import Instance
+from benchmarks.swebench.local import LocalExecutor, eval_script, run_tests_command
+from benchmarks.swebench.repos import RepoSource
+from tests.benchmarks.swebench import calc_repo
+
+
+def test_reference_patch_resolves(calc_executor: LocalExecutor, calc_instance: Instance,
+                                  sandbox: object) -> None:
+    verdict = calc_executor.evaluate(calc_instance, calc_repo.REFERENCE_PATCH, sandbox)
+    assert verdict.status == "passed", (verdict.detail, verdict.log_tail)
+    assert verdict.resolved and verdict.to_sample_result().passed
+    assert verdict.tests["FAIL_TO_PASS"]["success"] == ["tests/test_ops.py::test_mul"]
+    assert sorted(verdict.tests["PASS_TO_PASS"]["success"]) == [
+        "tests/test_ops.py::test_add", "tests/test_ops.py::test_sub"]
+
+
+def test_wrong_patch_is_not_resolved(calc_executor: LocalExecutor, calc_instance: Instance,
+                                     sandbox: object) -> None:
+    verdict = calc_executor.evaluate(calc_instance, calc_repo.WRONG_PATCH, sandbox)
+    assert verdict.status == "failed"
+    assert not verdict.resolved
+    assert verdict.detail == "FAIL_TO_PASS failing: tests/test_ops.py::test_mul"
+
+
+def test_pass_to_pass_regression_is_detected(calc_executor: LocalExecutor,
+                                             calc_instance: Instance, sandbox: object) -> None:
+    verdict = calc_executor.evaluate(calc_instance, calc_repo.REGRESSING_PATCH, sandbox)
+    assert verdict.status == "failed"
+    assert verdict.tests["FAIL_TO_PASS"]["success"] == ["tests/test_ops.py::test_mul"]
+    assert verdict.tests["PASS_TO_PASS"]["failure"] == ["tests/test_ops.py::test_add"]
+    assert "PASS_TO_PASS failing: tests/test_ops.py::test_add" in verdict.detail
+
+
+def test_garbage_and_empty_patches_are_patch_failed(calc_executor: LocalExecutor,
+                                                    calc_instance: Instance,
+                                                    sandbox: object) -> None:
+    garbage = calc_executor.evaluate(calc_instance, calc_repo.GARBAGE_PATCH, sandbox)
+    assert garbage.status == "patch_failed"
+    assert garbage.detail.startswith("the patch does not apply: error:")
+    assert not garbage.to_sample_result().passed
+    empty = calc_executor.evaluate(calc_instance, "  \n", sandbox)
+    assert (empty.status, empty.detail) == ("patch_failed", "empty patch")
+
+
+def test_a_patch_may_not_rewrite_the_tests_that_judge_it(calc_executor: LocalExecutor,
+                                                         calc_instance: Instance,
+                                                         sandbox: object) -> None:
+    """The harness resets the test patch's files to base_commit before applying it."""
+    verdict = calc_executor.evaluate(calc_instance, calc_repo.TEST_TAMPERING_PATCH, sandbox)
+    assert verdict.status == "failed"
+    assert verdict.tests["FAIL_TO_PASS"]["failure"] == ["tests/test_ops.py::test_mul"]
+
+
+def test_fuzzy_patch_applies_through_the_harness_fallback(calc_executor: LocalExecutor,
+                                                          calc_instance: Instance,
+                                                          sandbox: object) -> None:
+    verdict = calc_executor.evaluate(calc_instance, calc_repo.FUZZY_PATCH, sandbox)
+    assert verdict.status == "passed", (verdict.detail, verdict.log_tail)
+
+
+def test_hanging_tests_time_out(calc_mirror: tuple[Path, str], calc_instance: Instance,
+                                calc_executor: LocalExecutor, sandbox: object) -> None:
+    calc_executor.test_timeout_s = 8
+    verdict = calc_executor.evaluate(calc_instance, calc_repo.HANGING_PATCH, sandbox)
+    assert verdict.status == "timeout"
+    assert not verdict.resolved
+
+
+def test_missing_repository_is_an_error_verdict_not_an_exception(
+        calc_executor: LocalExecutor, calc_instance: Instance, sandbox: object,
+        tmp_path: Path) -> None:
+    calc_executor.repos = RepoSource(mirror=tmp_path / "empty")
+    calc_executor.envs.repos = calc_executor.repos
+    verdict = calc_executor.evaluate(calc_instance, calc_repo.REFERENCE_PATCH, sandbox)
+    assert verdict.status in ("error",)
+    assert "ROUTERX_SWEBENCH_MIRROR" in verdict.detail
+
+
+def test_the_model_patch_cannot_write_outside_its_checkout(calc_executor: LocalExecutor,
+                                                           calc_instance: Instance,
+                                                           sandbox: object,
+                                                           tmp_path: Path) -> None:
+    """A patch whose tests try to write a file on the host: the sandbox refuses it, the
+    tests fail, and the host file never appears."""
+    target = tmp_path / "pwned.txt"
+    escaping = calc_repo.REFERENCE_PATCH.replace(
+        "+    return a * b",
+        f"+    open({str(target)!r}, 'w').write('x')\n+    return a * b").replace(
+        "@@ -7,4 +7,4 @@", "@@ -7,4 +7,5 @@")
+    verdict = calc_executor.evaluate(calc_instance, escaping, sandbox)
+    assert verdict.status == "failed"
+    assert not target.exists()
+
+
+def test_eval_script_resets_tests_then_runs_the_directives(calc_instance: Instance,
+                                                           calc_spec: object,
+                                                           tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_ops.py").write_text("orig")
+    script = eval_script(calc_instance, calc_spec, ["tests/test_ops.py"], tmp_path,
+                         tmp_path / "test.diff")
+    lines = script.splitlines()
+    assert lines[0] == "set -uo pipefail"
+    assert lines.index("rm -rf -- tests/test_ops.py") < next(
+        i for i, line in enumerate(lines) if line.startswith("git apply -v"))
+    command = run_tests_command(calc_instance, calc_spec)
+    assert command.endswith("pytest -rA -p no:cacheprovider tests/test_ops.py")
+    assert ">>>>> Start Test Output" in script and ">>>>> End Test Output" in script
+
+
+@pytest.fixture(autouse=True)
+def _restore_executor_timeout(calc_executor: LocalExecutor) -> None:
+    calc_executor.test_timeout_s = 60

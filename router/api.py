@@ -153,8 +153,9 @@ def create_app(
     database_url: str | None = None,
     token: str | None = None,
     router: Router | None = None,
-) -> FastAPI:
-    """The ASGI app. With `router` given (tests, benchmarks) it is used as is."""
+) -> FastRoute:
+    """The ASGI app: the FastAPI app (`.app`) behind the route fast path. With `router`
+    given (tests, benchmarks) it is used as is."""
     discovery = _Discovery()
 
     @asynccontextmanager
@@ -174,7 +175,6 @@ def create_app(
     app.state.router = router
     app.state.database_url = database_url
     app.state.token = token
-    app.add_middleware(FastRoute)
     auth = [Depends(authorise)]
 
     @app.exception_handler(_Unauthorised)
@@ -318,5 +318,5 @@ def create_app(
         background.add_task(discovery.run, r.database_url, body.providers, stale)
         return {"discovery": "scheduled", "if_stale_seconds": stale, "last": discovery.last}
 
-    return app
+    return FastRoute(app)
 

@@ -8,6 +8,10 @@ valid category, the right bearer token when one is configured, and a route that
 succeeds. Anything else (a missing or overlong category, a wrong token, a category with
 no usable model) is handed to the FastAPI endpoint of the same path, so validation
 messages, status codes and the OpenAPI schema come from one place.
+
+It wraps the FastAPI app from the outside, so a served route also skips FastAPI's
+per-request telemetry check and middleware stack (successful routes are therefore not
+traced by FastAPI's native OpenTelemetry; every other request is).
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PATH = "/v1/route"
 _HEADERS = [(b"content-type", b"application/json")]
@@ -41,16 +44,21 @@ def _authorised(scope: Scope, token: str | None) -> bool:
 
 
 class FastRoute:
-    """Starlette middleware: serve valid route requests directly, pass the rest on."""
+    """The ASGI app `routerx serve` runs: valid route requests answered here, the rest
+    (and lifespan events) passed to the FastAPI app it wraps."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: Any) -> None:
+        self.app = app  # a FastAPI app whose state holds `router` and `token`
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        state = scope["app"].state
+        state = self.app.state
         router = getattr(state, "router", None)
         if router is None or not _authorised(scope, state.token):
             await self.app(scope, receive, send)

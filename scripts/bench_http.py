@@ -99,18 +99,30 @@ async def _load(port: int, payload: bytes, connections: int, warmup: float,
     return np.asarray(latencies), errors
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_phase(port: int, payload: bytes, connections: int, warmup: float,
-              seconds: float) -> dict[str, float]:
+              seconds: float, server_pid: int) -> dict[str, float]:
     try:  # the client shares the cores with the server: the faster loop, the fairer test
         import uvloop
 
         run = uvloop.run
     except ImportError:
         run = asyncio.run
+    before = cpu_seconds(server_pid)
     lat, errors = run(_load(port, payload, connections, warmup, seconds))
+    server_cpu = cpu_seconds(server_pid) - before  # includes the warm-up's requests
     p50, p99, p999 = np.percentile(lat * 1000, [50, 99, 99.9])
+    total = lat.size * (warmup + seconds) / seconds  # requests served, warm-up included
+    cpu_us = server_cpu / total * 1e6
     return {"requests": int(lat.size), "errors": errors, "per_second": lat.size / seconds,
-            "p50_ms": float(p50), "p99_ms": float(p99), "p99.9_ms": float(p999)}
+            "p50_ms": float(p50), "p99_ms": float(p99), "p99.9_ms": float(p999),
+            "server_cpu_us_per_request": cpu_us,
+            "server_capacity_per_cpu_second": 1e6 / cpu_us if cpu_us else 0.0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,17 +157,20 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(0.1)
             route = (f"GET /v1/route?category={CATEGORY} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      "\r\n").encode()
-            routes = run_phase(port, route, args.connections, args.warmup, args.seconds)
+            routes = run_phase(port, route, args.connections, args.warmup, args.seconds,
+                               server.pid)
             body = json.dumps({"model": "prov0/model-00", "category": CATEGORY,
                                "success": True, "latency_ms": 1234.0}).encode()
             post = (f"POST /v1/outcomes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
                     f"application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
-            outcomes = run_phase(port, post, args.connections, 0.5, min(args.seconds, 3.0))
+            outcomes = run_phase(port, post, args.connections, 0.5, min(args.seconds, 3.0),
+                                 server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
     report = {
         "connections": args.connections,
+        "load_average_1min": os.getloadavg()[0],
         "route": routes,
         "outcome_posts_one_each": outcomes,
         "ratios": {"route_rps_vs_2000": routes["per_second"] / RPS_TARGET,
@@ -171,11 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         r = report[name]
         print(f"{name:<24} {r['per_second']:8,.0f} req/s  p50 {r['p50_ms']:.2f} ms  "
               f"p99 {r['p99_ms']:.2f} ms  p99.9 {r['p99.9_ms']:.2f} ms  "
-              f"({r['requests']:,} requests, {r['errors']} errors, {args.connections} conns)")
+              f"({r['requests']:,} requests, {r['errors']} errors, {args.connections} conns); "
+              f"server CPU {r['server_cpu_us_per_request']:.0f} us/request = "
+              f"{r['server_capacity_per_cpu_second']:,.0f} req per CPU second")
     ratios = report["ratios"]
     print(f"route req/s / 2,000 target: {ratios['route_rps_vs_2000']:.2f}   "
           f"route p99 / 5 ms target: {ratios['route_p99_vs_5ms']:.2f}")
-    print(f"targets met: {report['targets_met']}")
+    print(f"targets met: {report['targets_met']}  "
+          f"(1-min load average {report['load_average_1min']:.2f} on {os.cpu_count()} cores)")
     return 0 if all(report["targets_met"].values()) else 1
 
 

@@ -28,11 +28,13 @@ from tasks.assess import (
     start_models_task,
     summary_task,
 )
+from tasks.runners import assessment_task_runner
 
 BenchmarkName = Literal["humaneval", "mbpp", "swebench"]
 
 
-@flow(name="assess", log_prints=False, validate_parameters=True)
+@flow(name="assess", log_prints=False, validate_parameters=True,
+      task_runner=assessment_task_runner())
 def assess(
     models: Annotated[list[str], Field(description="Model ids (provider/model).")] = [],  # noqa: B006
     all_new: Annotated[bool, Field(description="Also every model discovery marked new.")] = False,

@@ -9,7 +9,13 @@ import pytest
 from sqlmodel import Session, select
 
 from router.store import get_engine
-from router.store.models import DiscoverySnapshot, Model
+from router.store.models import (
+    BenchmarkRun,
+    DiscoverySnapshot,
+    Model,
+    Placement,
+    SampleResult,
+)
 from tests.deployments.conftest import Served, wait_until
 
 SIM_MODELS = ["simulated/sim-ace", "simulated/sim-fair", "simulated/sim-solid",
@@ -81,8 +87,53 @@ def test_session_start_run_discovers_and_each_new_model_triggers_an_assessment(
                       120, "four assess/on-discovery runs")
     assert sorted(r.parameters["models"][0] for r in runs) == SIM_MODELS
     assert all(len(r.parameters["models"]) == 1 for r in runs)
+    assert all(r.parameters["limit"] == 3 for r in runs)  # the deployment's defaults
+
+    # ... and each completes against the simulated provider and places its model.
+    def all_final() -> list[Any] | None:
+        states = [r.state for r in _runs_of("assess/on-discovery")]
+        return states if all(s is not None and s.is_final() for s in states) else None
+
+    states = wait_until(all_final, 600, "the on-discovery assessments to finish", 2)
+    assert all(s.is_completed() for s in states), (states, served.log.read_text()[-4000:])
     with Session(get_engine(served.database_url)) as s:
-        assert {m.id for m in s.exec(select(Model))} == set(SIM_MODELS)
+        assert {m.id: m.status for m in s.exec(select(Model))} == dict.fromkeys(
+            SIM_MODELS, "assessed")
+        assert {p.model_id for p in s.exec(select(Placement))} == set(SIM_MODELS)
+
+
+def test_a_manual_run_with_parameters_completes_and_places(served: Served,
+                                                           prefect_api: str) -> None:
+    """What the UI's Run > Custom run does: create a run of assess/manual with parameters."""
+    from prefect.deployments import run_deployment
+
+    _discovered(served)
+    parameters = {"models": ["simulated/sim-solid"], "benchmarks": ["humaneval"], "limit": 4,
+                  "samples": 2, "seed": 7}
+    run = run_deployment("assess/manual", parameters=parameters, timeout=600)
+    assert run.state.is_completed(), (run.state, served.log.read_text()[-4000:])
+    assert run.parameters == parameters | {}
+    with Session(get_engine(served.database_url)) as s:
+        (bench_run,) = s.exec(select(BenchmarkRun).where(
+            BenchmarkRun.flow_run_id == str(run.id))).all()
+        assert (bench_run.model_id, bench_run.samples_per_task, bench_run.seed) == (
+            "simulated/sim-solid", 2, 7)
+        samples = s.exec(select(SampleResult).where(SampleResult.run_id == bench_run.id)).all()
+        assert len(samples) == 4 * 2
+        assert len({(x.task_id, x.sample_index) for x in samples}) == 8
+        placed = s.exec(select(Placement).where(Placement.model_id == "simulated/sim-solid"))
+        assert placed.first() is not None
+
+
+def _discovered(served: Served) -> None:
+    from prefect.deployments import run_deployment
+
+    with Session(get_engine(served.database_url)) as s:
+        if s.exec(select(Model)).first() is not None:
+            return
+    run = run_deployment("discover/session-start", parameters={"providers": ["simulated"]},
+                         timeout=180)
+    assert run.state.is_completed()
 
 
 def test_routerx_discover_runs_the_session_start_deployment(served: Served,

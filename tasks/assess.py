@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from prefect import task
@@ -31,8 +32,8 @@ def start_models_task(model_ids: list[str]) -> None:
 
 
 @task(name="refresh-prices", cache_policy=NONE)
-async def refresh_prices_task() -> str:
-    return await refresh_prices()
+def refresh_prices_task() -> str:
+    return asyncio.run(refresh_prices())
 
 
 @task(name="open-run", task_run_name="open-{model_id}-{benchmark}", cache_policy=NONE)

@@ -110,20 +110,19 @@ def print_summary(result: dict[str, Any]) -> None:
 
     from router.cli.output import console
 
-    table = Table(title="Assessment")
-    for col in ("model", "status", "benchmark", "pass@1 [95% CI]", "n", "p50 ms",
-                "cost/solved", "layers"):
-        table.add_column(col, no_wrap=col == "model")
+    table = Table(title="Assessment (pass@1 with its 95% interval; layer 1 is best)")
+    for col in ("model", "bench", "pass@1", "95% CI", "p50 ms", "$/solved", "layer"):
+        table.add_column(col, no_wrap=True)
     for model_id, m in result["models"].items():
-        layers = ", ".join(f"{c}: {layer}" for c, layer in m["placements"].items()) or "-"
-        if not m["benchmarks"]:
-            table.add_row(model_id, m["status"], "-", "-", "-", "-", "-", m.get("reason") or layers)
+        layers = " ".join(f"{c.split('-')[0][:4]}:{layer}" for c, layer in m["placements"].items())
+        if m["status"] != "assessed" or not m["benchmarks"]:
+            table.add_row(model_id, "-", m["status"], "", "", "", m.get("reason") or "")
         for name, b in m["benchmarks"].items():
             cost = b["cost_per_solved_usd"]
-            table.add_row(model_id, m["status"], name,
-                          f"{b['pass_at_1']:.3f} [{b['ci'][0]:.3f}, {b['ci'][1]:.3f}]",
-                          str(b["n"]), f"{b['latency_p50_ms']:.0f}" if b["latency_p50_ms"] else "-",
-                          "unknown" if cost is None else f"${cost:.5f}", layers)
+            p50 = b["latency_p50_ms"]
+            table.add_row(model_id, name, f"{b['pass_at_1']:.2f}",
+                          f"{b['ci'][0]:.2f}-{b['ci'][1]:.2f}", f"{p50:.0f}" if p50 else "-",
+                          "unknown" if cost is None else f"{cost:.5f}", layers or "-")
     console.print(table)
     exports = result.get("exports") or {}
     for label, path in exports.items():

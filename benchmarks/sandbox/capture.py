@@ -1,4 +1,4 @@
-"""Reading a sandboxed process's output without letting it exhaust our memory.
+"""Keeping what a sandboxed process produces (output, error messages) bounded.
 
 A flood is drained (so the writer never blocks and can finish) but only the first
 ``limit`` bytes are kept; the rest is counted and reported as cut.
@@ -7,6 +7,16 @@ A flood is drained (so the writer never blocks and can finish) but only the firs
 from __future__ import annotations
 
 import os
+
+#: the longest ``detail`` kept (an exception message can be megabytes of repr)
+DETAIL_LIMIT = 2000
+
+
+def cap_text(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with a marker saying how much was dropped."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... [{len(text) - limit} more characters cut]"
 
 
 class CappedBuffer:

@@ -2,24 +2,28 @@
 program, report how it ended.
 
 Runs as PID 1 of a new PID namespace (so when it ends, every process it started is
-killed by the kernel) in a new mount and IPC namespace, inside the worker's network
-namespace (empty) and read-only root. The verdict goes to the worker over a pipe; the
-worker trusts only its shape, and decides timeouts and crashes itself.
+killed by the kernel), inside the worker's network (empty), IPC and mount namespaces:
+a read-only root without /proc, whose only writable place is this job's scratch
+directory, created empty by the worker and removed after the job. The verdict goes to
+the worker over a pipe; the worker trusts only its shape, and decides timeouts and
+crashes itself.
 """
 
 from __future__ import annotations
 
 import builtins
+import fcntl
 import json
 import os
 import signal
 import sys
 from typing import Any
 
-from benchmarks.sandbox import confine, linux, rootfs
-from benchmarks.sandbox.jobs import DETAIL_LIMIT, cap_text
+from benchmarks.sandbox import confine, linux
+from benchmarks.sandbox.capture import DETAIL_LIMIT, cap_text
 
-SCRATCH = "/tmp"
+#: where the verdict pipe sits in the child (0-2 are stdin, stdout, stderr)
+RESULT_FD = 3
 #: exit code of a child whose set-up failed (reported by the worker as crashed)
 SETUP_FAILED = 121
 
@@ -43,27 +47,26 @@ def classify(exc: BaseException) -> str:
     return "error"
 
 
-def confine_self(out_fd: int, result_fd: int, limits: confine.Limits,
-                 scratch_mb: int) -> None:
-    """Everything between the clone and the first line of untrusted code."""
+def confine_self(scratch: str, out_fd: int, result_fd: int, devnull: int,
+                 limits: confine.Limits) -> int:
+    """Everything between the clone and the first line of untrusted code; returns the
+    descriptor the verdict goes to. The environment (PATH, LANG, HOME and TMPDIR in
+    ``scratch``) was set by the worker before the clone."""
     os.setsid()
     linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
-    rootfs.mount_private(scratch_mb, confine.SANDBOX_UID, confine.SANDBOX_GID)
-    devnull = os.open("/dev/null", os.O_RDONLY)
+    # lift both pipes above the numbers they are moved to, so no dup2 clobbers one
+    result_fd = fcntl.fcntl(result_fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    out_fd = fcntl.fcntl(out_fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.dup2(result_fd, RESULT_FD, inheritable=False)
     os.dup2(devnull, 0)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
-    os.closerange(3, result_fd)
-    os.closerange(result_fd + 1, 65536)
-    os.chdir(SCRATCH)
-    confine.replace_environ(confine.minimal_env(SCRATCH))
-    confine.apply_limits(limits)
+    linux.close_from(RESULT_FD + 1)
+    os.chdir(scratch)
+    confine.apply_job_limits(limits)  # the others were set once by the worker
     confine.drop_privileges()
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1,
-                signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD):
-        signal.signal(sig, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.argv = ["<sample>"]
+    return RESULT_FD
 
 
 def execute(program: str) -> tuple[str, str | None]:
@@ -89,12 +92,12 @@ def report(result_fd: int, status: str, detail: str | None) -> None:
         view = view[os.write(result_fd, view):]
 
 
-def main(program: str, out_fd: int, result_fd: int, limits: confine.Limits,
-         scratch_mb: int) -> None:
+def main(program: str, scratch: str, out_fd: int, result_fd: int, devnull: int,
+         limits: confine.Limits) -> None:
     """Never returns: the process ends with os._exit whatever happens."""
     me = os.getpid()
     try:
-        confine_self(out_fd, result_fd, limits, scratch_mb)
+        result_fd = confine_self(scratch, out_fd, result_fd, devnull, limits)
     except BaseException as exc:
         try:
             os.write(2, f"sandbox set-up failed: {exc!r}\n".encode())

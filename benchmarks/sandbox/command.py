@@ -17,7 +17,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -104,10 +103,12 @@ def helper_main(config: dict[str, Any]) -> None:
         _give_to_sandbox_user(job["workdir"])
         linux.unshare(linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWUTS
                       | linux.CLONE_NEWIPC)
-        socket.sethostname("sandbox")
+        linux.sethostname("sandbox")
         extra = [rootfs.Bind(job["workdir"], writable=True),
                  *(rootfs.Bind(p) for p in job["readonly"])]
-        rootfs.enter_root(rootfs.allowed_binds(extra, config.get("hidden", ())))
+        binds = rootfs.allowed_binds(extra, config.get("hidden", ()))
+        rootfs.enter_root(binds, rootfs.Scratch(SCRATCH_MB, confine.SANDBOX_UID,
+                                                confine.SANDBOX_GID, 0o700))
     except OSError as exc:
         print(json.dumps({"unavailable": str(exc)}))
         return
@@ -155,7 +156,7 @@ def _init(job: dict[str, Any], out_w: int, res_w: int) -> None:
     how the command itself ended, exit (which kills whatever is left)."""
     os.setsid()
     linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
-    rootfs.mount_private(SCRATCH_MB, confine.SANDBOX_UID, confine.SANDBOX_GID)
+    rootfs.mount_proc()
     limits = command_limits(job)
     env = confine.minimal_env("/tmp", job["env"])
     null = os.open("/dev/null", os.O_RDONLY)
@@ -165,7 +166,7 @@ def _init(job: dict[str, Any], out_w: int, res_w: int) -> None:
             os.dup2(null, 0)
             os.dup2(out_w, 1)
             os.dup2(out_w, 2)
-            os.closerange(3, 65536)
+            linux.close_from(3)
             os.setpgid(0, 0)
             os.chdir(job["workdir"])
             confine.apply_limits(limits)
@@ -180,8 +181,9 @@ def _init(job: dict[str, Any], out_w: int, res_w: int) -> None:
             os.write(2, f"sandbox: cannot run {job['argv'][0]!r}: {exc}\n".encode())
         os._exit(127)
     os.close(out_w)
-    os.closerange(3, res_w)
-    os.closerange(res_w + 1, 65536)
+    os.dup2(res_w, 3)
+    linux.close_from(4)
+    res_w = 3
     confine.drop_privileges()
     while True:
         try:

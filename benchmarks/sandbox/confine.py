@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import resource
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from benchmarks.sandbox import linux
 
@@ -20,8 +20,7 @@ SANDBOX_GID = 65534
 MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """rlimits for one sandboxed process tree (each applies per process, except nproc,
     which counts every process of the sandbox user)."""
 
@@ -44,18 +43,31 @@ def replace_environ(env: dict[str, str]) -> None:
     os.environ.update(env)
 
 
-def apply_limits(limits: Limits) -> None:
-    def hard(which: int, value: int) -> None:
-        resource.setrlimit(which, (value, value))
+def _hard(which: int, value: int) -> None:
+    resource.setrlimit(which, (value, value))
 
-    hard(resource.RLIMIT_CPU, max(1, limits.cpu_s))
-    hard(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
-    hard(resource.RLIMIT_NPROC, limits.nproc)
-    hard(resource.RLIMIT_FSIZE, limits.fsize_mb * 1024 * 1024)
-    hard(resource.RLIMIT_NOFILE, limits.nofile)
-    hard(resource.RLIMIT_CORE, 0)
-    hard(resource.RLIMIT_MEMLOCK, 0)
-    hard(resource.RLIMIT_MSGQUEUE, 0)
+
+def apply_shared_limits(limits: Limits) -> None:
+    """The limits that are the same for every job of a worker: set once in the worker
+    (root ignores nproc and may raise its own limits again; its children may not)."""
+    _hard(resource.RLIMIT_NPROC, limits.nproc)
+    _hard(resource.RLIMIT_FSIZE, limits.fsize_mb * 1024 * 1024)
+    _hard(resource.RLIMIT_NOFILE, limits.nofile)
+    _hard(resource.RLIMIT_CORE, 0)
+    _hard(resource.RLIMIT_MEMLOCK, 0)
+    _hard(resource.RLIMIT_MSGQUEUE, 0)
+
+
+def apply_job_limits(limits: Limits) -> None:
+    """The per-job limits: CPU seconds (a process's count starts at zero) and address
+    space (the worker itself must not be bound by a job's)."""
+    _hard(resource.RLIMIT_CPU, max(1, limits.cpu_s))
+    _hard(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
+
+
+def apply_limits(limits: Limits) -> None:
+    apply_shared_limits(limits)
+    apply_job_limits(limits)
 
 
 def drop_privileges(uid: int = SANDBOX_UID, gid: int = SANDBOX_GID) -> None:

@@ -14,17 +14,6 @@ from pathlib import Path
 VERDICT_STATUSES = ("passed", "failed", "error", "timeout", "out_of_memory", "crashed")
 #: every status a CommandResult can carry
 COMMAND_STATUSES = ("ok", "timeout", "crashed", "out_of_memory")
-#: the longest ``detail`` kept (an exception message can be megabytes of repr)
-DETAIL_LIMIT = 2000
-
-
-def cap_text(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters with a marker saying how much was dropped."""
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"... [{len(text) - limit} more characters cut]"
-
-
 @dataclass(frozen=True)
 class Job:
     """A Python program to run, e.g. prompt + completion + tests + ``check(entry_point)``.

@@ -3,13 +3,14 @@
 Why ctypes and not ``os.unshare`` / bubblewrap: ``os.unshare`` arrived in Python 3.12
 and bubblewrap is a system package CI would have to install; libc is always there.
 Every wrapper raises ``OSError`` with errno set, like the ``os`` functions do.
+Prototypes are bound once at import: the per-sample calls (clone, prctl, close_range)
+run in a freshly forked child, where every page Python touches is a copy-on-write fault.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
-import platform
 
 _libc = ctypes.CDLL(None, use_errno=True)
 # syscall(2) through PyDLL keeps the GIL held across the call: a raw clone() must look
@@ -30,7 +31,6 @@ MS_NODEV = 4
 MS_NOEXEC = 8
 MS_REMOUNT = 32
 MS_BIND = 4096
-MS_MOVE = 8192
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 MNT_DETACH = 2
@@ -38,23 +38,54 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 
-_SYSCALLS = {
-    # name: (x86_64, aarch64)
-    "clone": (56, 220),
-    "pivot_root": (155, 41),
-    "mount_setattr": (442, 442),
-}
-_ARCH = 0 if platform.machine() in ("x86_64", "AMD64") else 1
+AT_FDCWD = -100
 AT_RECURSIVE = 0x8000
 MOUNT_ATTR_RDONLY = 0x1
 MOUNT_ATTR_NOSUID = 0x2
 MOUNT_ATTR_NODEV = 0x4
 
+_SYSCALLS = {"x86_64": {"clone": 56, "pivot_root": 155, "close_range": 436,
+                        "mount_setattr": 442},
+             "aarch64": {"clone": 220, "pivot_root": 41, "close_range": 436,
+                         "mount_setattr": 442}}
+_MACHINE = {"arm64": "aarch64"}.get(os.uname().machine, os.uname().machine)
+SUPPORTED = _MACHINE in _SYSCALLS
+_NR = _SYSCALLS.get(_MACHINE, {})
+
+
+def _proto(lib: ctypes.CDLL, name: str, restype: type, *argtypes: type) -> ctypes._CFuncPtr:
+    func = getattr(lib, name)
+    func.restype = restype
+    func.argtypes = list(argtypes)
+    return func
+
+
+_c_str = ctypes.c_char_p
+_unshare = _proto(_libc, "unshare", ctypes.c_int, ctypes.c_int)
+_mount = _proto(_libc, "mount", ctypes.c_int, _c_str, _c_str, _c_str, ctypes.c_ulong, _c_str)
+_umount2 = _proto(_libc, "umount2", ctypes.c_int, _c_str, ctypes.c_int)
+_sethostname = _proto(_libc, "sethostname", ctypes.c_int, _c_str, ctypes.c_size_t)
+_prctl = _proto(_libc, "prctl", ctypes.c_int, ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong,
+                ctypes.c_ulong, ctypes.c_ulong)
+# one variadic syscall(2) per signature, so argument conversion is declared, not guessed
+_syscall_2p = _proto(ctypes.CDLL(None, use_errno=True), "syscall", ctypes.c_long,
+                     ctypes.c_long, _c_str, _c_str)
+_syscall_3u = _proto(ctypes.CDLL(None, use_errno=True), "syscall", ctypes.c_long,
+                     ctypes.c_long, ctypes.c_uint, ctypes.c_uint, ctypes.c_uint)
+_syscall_setattr = _proto(ctypes.CDLL(None, use_errno=True), "syscall", ctypes.c_long,
+                          ctypes.c_long, ctypes.c_int, _c_str, ctypes.c_uint,
+                          ctypes.c_void_p, ctypes.c_size_t)
+_syscall_clone = _proto(_libc_gil, "syscall", ctypes.c_long, ctypes.c_long, ctypes.c_ulong,
+                        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+_before_fork = _proto(ctypes.pythonapi, "PyOS_BeforeFork", None)
+_after_child = _proto(ctypes.pythonapi, "PyOS_AfterFork_Child", None)
+_after_parent = _proto(ctypes.pythonapi, "PyOS_AfterFork_Parent", None)
+
 
 def _nr(name: str) -> int:
-    if platform.machine() not in ("x86_64", "AMD64", "aarch64", "arm64"):
-        raise OSError(38, f"no syscall table for {platform.machine()}")
-    return _SYSCALLS[name][_ARCH]
+    if not SUPPORTED:
+        raise OSError(38, f"the sandbox has no system-call table for {_MACHINE}")
+    return _NR[name]
 
 
 def _check(result: int, what: str) -> int:
@@ -64,31 +95,31 @@ def _check(result: int, what: str) -> int:
     return result
 
 
+def _enc(s: str | None) -> bytes | None:
+    return None if s is None else os.fsencode(s)
+
+
 def unshare(flags: int) -> None:
-    _libc.unshare.argtypes = [ctypes.c_int]
-    _check(_libc.unshare(flags), "unshare")
+    _check(_unshare(flags), "unshare")
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int,
           data: str | None = None) -> None:
-    _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
-                            ctypes.c_ulong, ctypes.c_char_p]
-
-    def enc(s: str | None) -> bytes | None:
-        return None if s is None else os.fsencode(s)
-
-    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)),
+    _check(_mount(_enc(source), _enc(target), _enc(fstype), flags, _enc(data)),
            f"mount {source or fstype} on {target}")
 
 
+def sethostname(name: str) -> None:
+    raw = name.encode()
+    _check(_sethostname(raw, len(raw)), "sethostname")
+
+
 def umount2(target: str, flags: int) -> None:
-    _check(_libc.umount2(os.fsencode(target), flags), f"umount {target}")
+    _check(_umount2(_enc(target), flags), f"umount {target}")
 
 
 def pivot_root(new_root: str, put_old: str) -> None:
-    _libc.syscall.restype = ctypes.c_long
-    _check(_libc.syscall(ctypes.c_long(_nr("pivot_root")), os.fsencode(new_root),
-                         os.fsencode(put_old)), "pivot_root")
+    _check(_syscall_2p(_nr("pivot_root"), _enc(new_root), _enc(put_old)), "pivot_root")
 
 
 class _MountAttr(ctypes.Structure):
@@ -100,22 +131,19 @@ def make_tree_readonly(path: str) -> None:
     """Read-only, nosuid, nodev for the mount at ``path`` and every mount below it
     (mount_setattr with AT_RECURSIVE, Linux 5.12+)."""
     attr = _MountAttr(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0, 0)
-    _libc.syscall.restype = ctypes.c_long
-    _check(_libc.syscall(ctypes.c_long(_nr("mount_setattr")), ctypes.c_int(-100),
-                         os.fsencode(path), ctypes.c_uint(AT_RECURSIVE),
-                         ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr))),
+    _check(_syscall_setattr(_nr("mount_setattr"), AT_FDCWD, _enc(path), AT_RECURSIVE,
+                            ctypes.addressof(attr), ctypes.sizeof(attr)),
            f"mount_setattr {path}")
 
 
+def close_from(lowest: int) -> None:
+    """Close every descriptor >= ``lowest`` in one call (close_range, Linux 5.9+):
+    ``os.closerange`` here loops over close() for each of 65536 numbers."""
+    _check(_syscall_3u(_nr("close_range"), lowest, 0xFFFFFFFF, 0), "close_range")
+
+
 def prctl(option: int, arg: int) -> None:
-    _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
-                            ctypes.c_ulong]
-    _check(_libc.prctl(option, arg, 0, 0, 0), "prctl")
-
-
-_before_fork = ctypes.pythonapi.PyOS_BeforeFork
-_after_child = ctypes.pythonapi.PyOS_AfterFork_Child
-_after_parent = ctypes.pythonapi.PyOS_AfterFork_Parent
+    _check(_prctl(option, arg, 0, 0, 0), "prctl")
 
 
 def fork_into(flags: int) -> int:
@@ -126,12 +154,9 @@ def fork_into(flags: int) -> int:
     clone(CLONE_NEWPID) makes the child PID 1 of a fresh namespace in one step; the
     interpreter's fork hooks run around it exactly as in ``os.fork``.
     """
-    syscall = _libc_gil.syscall
-    syscall.restype = ctypes.c_long
+    nr = _nr("clone")
     _before_fork()
-    pid = syscall(ctypes.c_long(_nr("clone")), ctypes.c_ulong(flags | SIGCHLD),
-                  ctypes.c_void_p(0), ctypes.c_void_p(0), ctypes.c_void_p(0),
-                  ctypes.c_void_p(0))
+    pid = _syscall_clone(nr, flags | SIGCHLD, None, None, None, None)
     if pid == 0:
         _after_child()
         return 0

@@ -17,18 +17,17 @@ import os
 import pwd
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks.sandbox import linux
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 STAGING = "/tmp"
+SCRATCH = "/tmp"
 
 
-@dataclass(frozen=True)
-class Bind:
+class Bind(NamedTuple):
     """A host path shown at the same path inside."""
 
     source: str
@@ -53,11 +52,21 @@ def _within(path: str, parent: str) -> bool:
 
 
 def interpreter_paths() -> list[str]:
-    """Where the interpreter finds modules: prefixes and ``sys.path`` entries, so a
-    sample can import what the host could (numpy, the standard library)."""
-    found = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
-    found += [p for p in sys.path if p]
-    return [os.path.realpath(p) for p in found if p and os.path.exists(p)]
+    """Where the interpreter finds libraries: its prefixes, and ``sys.path`` entries
+    inside them or named ``site-packages``/``dist-packages``, so a sample can import
+    what the host could (numpy, the standard library). Other ``sys.path`` entries (a
+    script's directory, a project checkout, the current directory) stay hidden."""
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                              sys.base_exec_prefix)}
+    found = set(prefixes)
+    for entry in sys.path:
+        real = os.path.realpath(entry) if entry else ""
+        if not real or not os.path.exists(real):
+            continue
+        if any(_within(real, p) for p in prefixes) or os.path.basename(real) in (
+                "site-packages", "dist-packages"):
+            found.add(real)
+    return sorted(p for p in found if os.path.exists(p))
 
 
 def allowed_binds(extra: Iterable[Bind] = (), hidden: Sequence[str] = ()) -> list[Bind]:
@@ -111,8 +120,18 @@ def _bind_from_fd(fd: int, target: str, writable: bool) -> None:
         linux.make_tree_readonly(target)
 
 
-def enter_root(binds: Sequence[Bind]) -> None:
-    """Replace this mount namespace's root by the allow-listed view (see module doc)."""
+class Scratch(NamedTuple):
+    """The tmpfs at /tmp: its size cap, owner and mode."""
+
+    size_mb: int
+    uid: int = 0
+    gid: int = 0
+    mode: int = 0o755
+
+
+def enter_root(binds: Sequence[Bind], scratch: Scratch) -> None:
+    """Replace this mount namespace's root by the allow-listed view (see module doc),
+    with ``scratch`` at /tmp; shown paths under /tmp are mounted on top of it."""
     linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
     # Sources are opened before the staging tmpfs covers /tmp: a workdir there stays
     # reachable through its descriptor.
@@ -123,6 +142,10 @@ def enter_root(binds: Sequence[Bind]) -> None:
         linux.mount("tmpfs", STAGING, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
                     "mode=0755,size=1m")
         new = STAGING
+        os.mkdir(new + SCRATCH)
+        linux.mount("tmpfs", new + SCRATCH, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
+                    f"mode={scratch.mode:o},size={scratch.size_mb}m,uid={scratch.uid},"
+                    f"gid={scratch.gid}")
         for path in SYSTEM_DIRS:
             if os.path.islink(path):
                 os.symlink(os.readlink(path), new + path)
@@ -130,7 +153,7 @@ def enter_root(binds: Sequence[Bind]) -> None:
             target = new + bind.source
             _mountpoint(target, os.path.isdir(f"/proc/self/fd/{fds[bind.source]}"))
             _bind_from_fd(fds[bind.source], target, bind.writable)
-        for name in ("tmp", "proc", "dev"):
+        for name in ("proc", "dev"):
             os.makedirs(f"{new}/{name}", mode=0o755, exist_ok=True)
         _populate_dev(new + "/dev", devices)
         os.chdir(new)
@@ -157,14 +180,10 @@ def _populate_dev(dev: str, devices: dict[str, int]) -> None:
                 | linux.MS_NOSUID | linux.MS_NOEXEC)
 
 
-def mount_private(scratch_mb: int, uid: int, gid: int) -> None:
-    """Per process: a procfs of its own PID namespace and an empty scratch tmpfs at
-    /tmp owned by the sandbox user (the only writable place besides a workdir)."""
-    linux.mount("proc", "/proc", "proc",
-                linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
-    linux.mount("tmpfs", "/tmp", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
-                f"mode=0700,size={scratch_mb}m,uid={uid},gid={gid}")
+def mount_proc() -> None:
+    """A procfs of the caller's own PID namespace at /proc (commands need one)."""
+    linux.mount("proc", "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
 
 
-def host_path(path: str | Path) -> str:
+def host_path(path: str | os.PathLike[str]) -> str:
     return os.path.realpath(os.fspath(path))

@@ -5,10 +5,16 @@ Why a separate, freshly exec'd interpreter rather than a fork of the host: a for
 carry the host's memory, and with it the API keys in its environment block
 (readable through /proc/self/environ or ctypes) and whatever else the host holds. The
 worker starts from an empty environment, imports the preload modules once, unshares
-its network (empty), UTS and mount namespaces, pivots into the read-only view, and
-only then accepts jobs. Per job it clones a child into new PID, mount and IPC
-namespaces (``benchmarks.sandbox.child``), enforces the wall clock, and kills the
-child on timeout, which takes its whole PID namespace (every process it started) down.
+its network (empty), UTS, IPC (with System V IPC disabled) and mount namespaces,
+pivots into the read-only view (``rootfs``), and only then accepts jobs. Per job it
+makes an empty scratch directory for the sandbox user, clones a child into a new PID
+namespace (``benchmarks.sandbox.child``), enforces the wall clock, kills the child on
+timeout (which takes its whole PID namespace, every process it started, down) and
+removes the scratch directory.
+
+Why per-job only a PID namespace: on this kind of machine a fork already costs
+milliseconds, and a fresh mount or IPC namespace per job would add about half as
+much again; the worker's ones are private to it, read-only, and reset between jobs.
 
 Protocol (``benchmarks.sandbox.protocol`` on stdin/stdout): the worker sends
 ``{"ready": true}`` or ``{"ready": false, "error": msg}``; then for each
@@ -17,46 +23,74 @@ Protocol (``benchmarks.sandbox.protocol`` on stdin/stdout): the worker sends
 
 from __future__ import annotations
 
-import importlib
+import gc
 import math
 import os
 import signal
-import socket
 import sys
 import time
 from typing import Any
 
 from benchmarks.sandbox import child, confine, linux, rootfs
-from benchmarks.sandbox.capture import CappedBuffer
-from benchmarks.sandbox.jobs import DETAIL_LIMIT, cap_text
+from benchmarks.sandbox.capture import DETAIL_LIMIT, CappedBuffer, cap_text
 from benchmarks.sandbox.protocol import read_message, write_message
 from benchmarks.sandbox.supervise import signal_name, supervise
 
-WORKER_NAMESPACES = linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWUTS
-SAMPLE_NAMESPACES = linux.CLONE_NEWPID | linux.CLONE_NEWNS | linux.CLONE_NEWIPC
+WORKER_NAMESPACES = (linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWUTS
+                     | linux.CLONE_NEWIPC)
+SAMPLE_NAMESPACES = linux.CLONE_NEWPID
 RESULT_LIMIT = 64 * 1024
 CHILD_STATUSES = ("passed", "failed", "error", "out_of_memory")
+#: System V IPC objects would outlive a sample inside the worker's IPC namespace
+_NO_SYSV_IPC = {"kernel/shmmni": "0", "kernel/msgmni": "0", "kernel/sem": "0 0 0 0"}
 
 
 def setup(config: dict[str, Any]) -> None:
     """Enter the sandbox (see module doc); raises OSError naming what failed."""
     linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
     for name in config.get("preload", ()):
-        importlib.import_module(name)
+        __import__(name)
     try:
         linux.unshare(WORKER_NAMESPACES)
     except OSError as exc:
-        raise OSError(exc.errno, "cannot create network, mount and UTS namespaces (unshare: "
-                      f"{exc.strerror}); the sandbox needs root or CAP_SYS_ADMIN") from exc
-    socket.sethostname("sandbox")
-    binds = [rootfs.Bind(p) for p in config.get("paths", ())]
-    rootfs.enter_root(rootfs.allowed_binds(binds, config.get("hidden", ())))
+        raise OSError(exc.errno, "cannot create network, mount, IPC and UTS namespaces "
+                      f"(unshare: {exc.strerror}); the sandbox needs root") from exc
+    linux.sethostname("sandbox")
+    for key, value in _NO_SYSV_IPC.items():
+        with open(f"/proc/sys/{key}", "w") as fh:
+            fh.write(value)
+    binds = rootfs.allowed_binds((), config.get("hidden", ()))
+    rootfs.enter_root(binds, rootfs.Scratch(int(config["scratch_mb"])))
+    # The environment every job sees, set here once rather than in each child; then
+    # freeze the heap so the children's garbage collector leaves its pages shared.
+    confine.replace_environ(confine.minimal_env(JOB_DIR, {"TMPDIR": JOB_DIR}))
+    config["devnull"] = os.open("/dev/null", os.O_RDONLY)
+    confine.apply_shared_limits(job_limits(30, config))
+    gc.collect()
+    gc.freeze()
+
+
+#: each job's scratch directory (and HOME), recreated empty for every job
+JOB_DIR = f"{rootfs.SCRATCH}/job"
+
+
+def job_limits(timeout_s: float, config: dict[str, Any],
+               memory_mb: int | None = None) -> confine.Limits:
+    return confine.Limits(cpu_s=math.ceil(timeout_s) + 1,
+                          memory_mb=int(memory_mb or config["memory_mb"]),
+                          nproc=int(config.get("nproc", 64)))
+
+
+def _scratch_dir() -> str:
+    os.mkdir(JOB_DIR, 0o700)
+    os.chown(JOB_DIR, confine.SANDBOX_UID, confine.SANDBOX_GID)
+    return JOB_DIR
 
 
 def run_job(job: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     timeout_s = float(job["timeout_s"])
-    memory_mb = int(job.get("memory_mb") or config["memory_mb"])
-    limits = confine.Limits(cpu_s=math.ceil(timeout_s) + 1, memory_mb=memory_mb)
+    limits = job_limits(timeout_s, config, job.get("memory_mb"))
+    scratch = _scratch_dir()
     out_r, out_w = os.pipe()
     res_r, res_w = os.pipe()
     start = time.monotonic()
@@ -65,13 +99,12 @@ def run_job(job: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     except OSError as exc:
         for fd in (out_r, out_w, res_r, res_w):
             os.close(fd)
+        _remove(scratch)
         return {"status": "crashed", "detail": f"sandbox could not start the sample: {exc}",
                 "duration_s": 0.0, "stdout": ""}
     if pid == 0:
         try:
-            os.close(out_r)
-            os.close(res_r)
-            child.main(job["program"], out_w, res_w, limits, config["scratch_mb"])
+            child.main(job["program"], scratch, out_w, res_w, config["devnull"], limits)
         finally:
             os._exit(child.SETUP_FAILED)
     os.close(out_w)
@@ -79,9 +112,29 @@ def run_job(job: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     output, result = CappedBuffer(config["stdout_limit"]), CappedBuffer(RESULT_LIMIT)
     status, killed = supervise(pid, {out_r: output, res_r: result}, start + timeout_s)
     duration = time.monotonic() - start
+    _remove(scratch)
     status_, detail = _judge(status, killed, bytes(result.kept))
     return {"status": status_, "detail": detail, "duration_s": duration,
             "stdout": output.text()}
+
+
+def _remove(path: str) -> None:
+    """Delete a job's scratch tree (usually empty: one rmdir). Not shutil.rmtree:
+    shutil drags compression modules into every worker."""
+    try:
+        os.rmdir(path)
+        return
+    except FileNotFoundError:
+        return
+    except OSError:
+        pass
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _remove(entry.path)
+            else:
+                os.unlink(entry.path)
+    os.rmdir(path)
 
 
 def _judge(wait_status: int, killed: bool, reported: bytes) -> tuple[str, str | None]:

@@ -20,6 +20,7 @@ from router.cli import explore as _explore
 from router.cli import models as _models
 from router.cli import outcome as _outcome
 from router.cli import placements as _placements
+from router.cli import report as _report
 from router.cli import route as _route
 from router.cli import serve as _serve
 from router.cli.output import fail
@@ -46,6 +47,7 @@ app.command("serve")(_serve.serve)
 app.command("deploy")(_deploy.deploy)
 app.command("assess")(_assess.assess)
 app.command("demo")(_demo.demo)
+app.command("report")(_report.report)
 
 
 def main() -> None:

@@ -28,7 +28,9 @@ def _cache_home() -> Path:
 class SWEBenchSettings(BaseSettings):
     """Every ``ROUTERX_SWEBENCH_*`` variable, with its meaning."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # no populate_by_name: it would also read a field from a variable named like the
+    # field itself, and ``path`` would then come from $PATH
+    model_config = SettingsConfigDict(extra="ignore")
 
     path: Path | None = Field(default=None, validation_alias="ROUTERX_SWEBENCH_PATH")
     """A local .json/.jsonl(.gz) file of instances (else the hub dataset)."""
@@ -63,7 +65,7 @@ def load_settings() -> SWEBenchSettings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = first.get("loc", ("?",))[0]
-        raise ConfigError(f"ROUTERX_SWEBENCH setting {name}: {first.get('msg')}") from exc
+        raise ConfigError(f"{name}: {first.get('msg')}") from exc
 
 
 _SPEC_FIELDS = set(RepoSpec.__dataclass_fields__)

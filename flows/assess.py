@@ -15,6 +15,7 @@ from pydantic import Field
 
 from benchmarks.assessment.params import AssessParams
 from benchmarks.assessment.runs import shard, work_items
+from router.errors import ConfigError
 from tasks.assess import (
     artifacts_task,
     assess_shard_task,
@@ -58,12 +59,19 @@ def assess(
     start_models_task(model_ids)
     refresh_prices_task()
     shard_futures = []
-    for model_id in model_ids:
-        for benchmark in params.benchmarks:
-            run = open_run_task(model_id, benchmark, params)
+    skipped: dict[str, str] = {}
+    for benchmark in params.benchmarks:
+        for model_id in model_ids:
+            try:
+                run = open_run_task(model_id, benchmark, params)
+            except ConfigError as exc:  # its data cannot be loaded here: say so, go on
+                skipped[benchmark] = str(exc)
+                break
             for i, items in enumerate(shard(work_items(run, params.samples), params.shard_size)):
                 future = assess_shard_task.submit(run, items, params, label=f"shard{i}")
                 shard_futures.append((run, future))
+    if len(skipped) == len(params.benchmarks):
+        raise ConfigError("no benchmark could be loaded: " + "; ".join(skipped.values()))
     wait([f for _, f in shard_futures])
 
     failures: dict[str, str | None] = {m: None for m in model_ids}
@@ -78,6 +86,7 @@ def assess(
     artifacts_task(paths["scoring_matrix"])
     summary = summary_task(model_ids, params.benchmarks)
     summary["exports"] = paths
+    summary["skipped_benchmarks"] = skipped
     return summary
 
 

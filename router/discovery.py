@@ -30,6 +30,7 @@ from router.providers.registry import ListContext, get_adapter
 from router.settings import Settings, load_settings
 from router.store import get_engine
 from router.store.models import DiscoverySnapshot, Model, ModelStatus
+from router.store.versions import CATALOG, bump_version
 
 USER_AGENT = "routerx-discovery/0.1"
 
@@ -252,6 +253,8 @@ def record_poll(session: Session, poll: ProviderPoll) -> ProviderSummary:
             row.status_reason = f"no longer listed by {poll.provider} since {now:%Y-%m-%d}"
             session.add(row)
             removed.append(model_id)
+    if new or removed or restored:
+        bump_version(session, CATALOG)  # routers reload what they can route to
     session.add(DiscoverySnapshot(
         provider=poll.provider, polled_at=now, status="ok", model_ids=ids, new_ids=new,
         removed_ids=removed, restored_ids=restored, duration_ms=poll.duration_ms,

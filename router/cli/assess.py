@@ -64,7 +64,8 @@ def assess(
         opencode_config=opencode_config)
     if json_out:
         result = assess_flow(**kwargs)
-        print_json({"models": result["models"], "exports": result.get("exports")})
+        print_json({"models": result["models"], "exports": result.get("exports"),
+                    "skipped_benchmarks": result.get("skipped_benchmarks", {})})
     else:
         result = run_with_progress(assess_flow, kwargs, chosen, params.benchmarks)
         print_summary(result)
@@ -124,6 +125,8 @@ def print_summary(result: dict[str, Any]) -> None:
                           f"{b['ci'][0]:.2f}-{b['ci'][1]:.2f}", f"{p50:.0f}" if p50 else "-",
                           "unknown" if cost is None else f"{cost:.5f}", layers or "-")
     console.print(table)
+    for name, reason in (result.get("skipped_benchmarks") or {}).items():
+        console.print(f"[yellow]skipped {name}[/]: {reason}")
     exports = result.get("exports") or {}
     for label, path in exports.items():
         if path:

@@ -27,7 +27,7 @@ def test_flow_polls_concurrently_stores_and_emits_events(prefect_harness, monkey
         monkeypatch.setenv("OLLAMA_HOST", srv.url)
         srv.route("GET", "/v1/models", Reply(200, openai_list(["gpt-5.2"]), delay=0.5))
         srv.route("GET", "/api/tags", Reply(200, ollama_tags(["qwen2.5-coder:7b"]), delay=0.5))
-        result = asyncio.run(discover(providers=["openai", "ollama", "groq"]))
+        result = asyncio.run(discover(providers=["openai", "ollama", "groq"], assess_found=False))
         first, second = srv.requests
         assert abs(first.at - second.at) < 0.45  # one task per provider, run concurrently
 
@@ -56,7 +56,29 @@ def test_if_stale_seconds_reuses_polls(prefect_harness, monkeypatch) -> None:
     with FakeHTTPServer() as srv:
         monkeypatch.setenv("OLLAMA_HOST", srv.url)
         srv.route("GET", "/api/tags", Reply(200, ollama_tags(["llama3.1:8b"])))
-        asyncio.run(discover(providers=["ollama"]))
-        again = asyncio.run(discover(providers=["ollama"], if_stale_seconds=3600))
+        asyncio.run(discover(providers=["ollama"], assess_found=False))
+        again = asyncio.run(discover(providers=["ollama"], if_stale_seconds=3600,
+                                    assess_found=False))
         assert len(srv.requests) == 1
     assert again["providers"]["ollama"]["reused"] is True and again["new"] == []
+
+
+def test_run_locally_it_assesses_what_it_found(prefect_harness, monkeypatch, tmp_path) -> None:
+    import tasks.discovery
+    from benchmarks.simulated import SimulatedModel, SimulatedProvider
+    from router.store.models import Placement
+
+    monkeypatch.setattr(tasks.discovery, "emit_event", lambda **e: None)
+    from flows.discovery import discover
+
+    with SimulatedProvider((SimulatedModel("solver", 1.0, 0.0),)) as sim:
+        config = tmp_path / "routerx.toml"
+        config.write_text(f'[providers.simulated]\nbase_url = "{sim.base_url}"\n')
+        monkeypatch.setenv("ROUTERX_CONFIG", str(config))
+        result = asyncio.run(discover(providers=["simulated"], assess_limit=2))
+    assessed = result["assessment"]["models"]["simulated/solver"]
+    assert assessed["status"] == "assessed"
+    assert assessed["benchmarks"]["humaneval"]["pass_at_1"] == 1.0
+    assert "mbpp" in result["assessment"]["skipped_benchmarks"]  # no MBPP data here: said
+    with Session(get_engine()) as s:
+        assert [p.model_id for p in s.exec(select(Placement))] == ["simulated/solver"] * 1

@@ -8,7 +8,8 @@ the predictions' order; a prediction's failure is a verdict, never an exception.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,21 +108,14 @@ def _ensure(path: Path) -> Path:
     return path
 
 
-class _open_sandbox:
-    """The caller's sandbox, or one opened (and closed) for this call."""
+@contextmanager
+def _open_sandbox(given: Any) -> Iterator[Any]:
+    """The caller's sandbox, or one opened for this call. One worker: SWE-bench runs
+    commands, each in its own helper, so pre-forked Python workers would sit idle."""
+    if given is not None:
+        yield given
+        return
+    from benchmarks.sandbox import Sandbox
 
-    def __init__(self, given: Any) -> None:
-        self.given = given
-        self.owned: Any = None
-
-    def __enter__(self) -> Any:
-        if self.given is not None:
-            return self.given
-        from benchmarks.sandbox import Sandbox
-
-        self.owned = Sandbox()
-        return self.owned.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        if self.owned is not None:
-            self.owned.__exit__(*exc)
+    with Sandbox(workers=1) as sandbox:
+        yield sandbox

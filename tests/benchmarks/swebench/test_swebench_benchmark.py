@@ -115,8 +115,8 @@ def test_evaluate_file_end_to_end_in_the_sandbox(
             ("routerx-tests__calc-1", calc_repo.GARBAGE_PATCH)]
     preds.write_text("".join(json.dumps({"instance_id": i, "model_patch": p,
                                          "model_name_or_path": "m"}) + "\n" for i, p in rows))
-    evaluation = evaluate_file("swebench", preds, data=_data(tmp_path, calc_instance),
-                               sandbox=sandbox, ks=[1])
+    # no sandbox passed, as the CLI does: the suite opens its own
+    evaluation = evaluate_file("swebench", preds, data=_data(tmp_path, calc_instance), ks=[1])
     summary = evaluation.summary()
     assert summary["verdicts"] == {"passed": 1, "failed": 1, "patch_failed": 1}
     assert summary["n_tasks"] == 2 and summary["n_samples"] == 3
@@ -125,3 +125,23 @@ def test_evaluate_file_end_to_end_in_the_sandbox(
     assert [x["passed"] for x in lines] == [True, False, False]
     assert lines[1]["result"].startswith("failed: FAIL_TO_PASS failing")
     assert lines[2]["model_name_or_path"] == "m"  # the record's own fields are kept
+
+
+def test_gold_validation_command(tmp_path: Path, calc_mirror: tuple[Path, str],
+                                 calc_instance: Instance, calc_spec: RepoSpec, env_root: Path,
+                                 sandbox: object, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.swebench.validate import main
+
+    specs = tmp_path / "specs.json"
+    specs.write_text(json.dumps({calc_repo.REPO: {
+        "test_cmd": calc_spec.test_cmd, "inherit": list(calc_spec.inherit),
+        "parser": calc_spec.parser}}))
+    monkeypatch.setenv("ROUTERX_SWEBENCH_SPECS", str(specs))
+    monkeypatch.setenv("ROUTERX_SWEBENCH_CACHE", str(env_root / "cli"))
+    code = main(["--data", str(_data(tmp_path, calc_instance)), "--ids",
+                 "routerx-tests__calc-1", "--repo-mirror", str(calc_mirror[0]),
+                 "--executor", "local", "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["instances"] == 1 and summary["gold_resolved"] == 1

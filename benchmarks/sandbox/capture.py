@@ -20,16 +20,31 @@ def cap_text(text: str, limit: int) -> str:
 
 
 class CappedBuffer:
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    """The first ``limit - tail`` bytes and the last ``tail`` bytes of a stream; the
+    middle is counted, not kept (a test log's summary is at its end)."""
+
+    def __init__(self, limit: int, tail: int = 0) -> None:
+        self.head_limit = max(0, limit - tail)
+        self.tail_limit = tail
         self.kept = bytearray()
+        self.tail = bytearray()
         self.dropped = 0
 
     def add(self, data: bytes) -> None:
-        room = self.limit - len(self.kept)
+        room = self.head_limit - len(self.kept)
         if room > 0:
             self.kept += data[:room]
-        self.dropped += max(0, len(data) - max(room, 0))
+            data = data[room:]
+        if not data:
+            return
+        if self.tail_limit:
+            self.tail += data
+            excess = len(self.tail) - self.tail_limit
+            if excess > 0:
+                self.dropped += excess
+                del self.tail[:excess]
+        else:
+            self.dropped += len(data)
 
     def read_from(self, fd: int, size: int = 1 << 16) -> bool:
         """Read once from a non-blocking ``fd``; False at end of file."""
@@ -43,7 +58,10 @@ class CappedBuffer:
         return True
 
     def text(self) -> str:
-        text = self.kept.decode("utf-8", errors="replace")
-        if self.dropped:
-            text += f"\n... [{self.dropped} more bytes of output cut]"
-        return text
+        head = self.kept.decode("utf-8", errors="replace")
+        if not self.dropped:
+            return head + self.tail.decode("utf-8", errors="replace")
+        marker = f"\n... [{self.dropped} more bytes of output cut]"
+        if not self.tail:
+            return head + marker
+        return head + marker + "\n" + self.tail.decode("utf-8", errors="replace")

@@ -125,7 +125,8 @@ def helper_main(config: dict[str, Any]) -> None:
             os._exit(126)
     os.close(out_w)
     os.close(res_w)
-    output, report = CappedBuffer(OUTPUT_LIMIT), CappedBuffer(4096)
+    limit = int(config.get("command_output_limit") or OUTPUT_LIMIT)
+    output, report = CappedBuffer(limit, tail=limit // 2), CappedBuffer(4096)
     status, killed = supervise(pid, {out_r: output, res_r: report},
                                start + job["timeout_s"])
     print(json.dumps({**_judge(status, killed, bytes(report.kept)),

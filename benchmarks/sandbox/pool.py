@@ -111,14 +111,16 @@ class Sandbox:
     ``workers`` defaults to the CPUs this process may use; ``memory_mb`` is the
     default address-space limit of a job; ``preload`` names modules every worker
     imports once (added to a default set of standard-library staples).
-    ``stdout_limit`` caps captured output per job (bytes), ``scratch_mb`` the size of
-    each job's private /tmp. Raises ``SandboxUnavailable`` if containment cannot be
-    set up here; never runs anything uncontained.
+    ``stdout_limit`` caps captured output per job (bytes, the first ones kept),
+    ``scratch_mb`` the size of each worker's /tmp (its jobs' scratch space), and
+    ``command_output_limit`` a command's output (its first and last halves kept).
+    Raises ``SandboxUnavailable`` if containment cannot be set up here; never runs
+    anything uncontained.
     """
 
     def __init__(self, workers: int | None = None, *, memory_mb: int = 1024,
                  preload: Sequence[str] = (), stdout_limit: int = 64 * 1024,
-                 scratch_mb: int = 64) -> None:
+                 scratch_mb: int = 64, command_output_limit: int = 16 * 1024 * 1024) -> None:
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         if memory_mb < 64:
@@ -130,6 +132,7 @@ class Sandbox:
             "memory_mb": memory_mb,
             "stdout_limit": stdout_limit,
             "scratch_mb": scratch_mb,
+            "command_output_limit": command_output_limit,
             "hidden": rootfs.private_dirs(),
         }
         self._lock = threading.Lock()

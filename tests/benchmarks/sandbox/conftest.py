@@ -1,0 +1,73 @@
+"""A shared sandbox for the executor's tests, and helpers to look for leftovers.
+
+Every test here runs real untrusted-looking code, always inside the sandbox; the test
+process only opens listeners, writes bait files and inspects the host afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from benchmarks.sandbox import Job, Sandbox, Verdict
+
+#: a correct program, run beside every attack: it must still pass
+GOOD = "def add(a, b):\n    return a + b\nassert add(2, 3) == 5\n"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(workers=2, memory_mb=512) as sb:
+        yield sb
+
+
+def run_one(sandbox: Sandbox, program: str, timeout_s: float = 5.0) -> Verdict:
+    return sandbox.run([Job(program, timeout_s=timeout_s)])[0]
+
+
+def run_beside_good(sandbox: Sandbox, attack: str, timeout_s: float = 3.0) -> Verdict:
+    """Run ``attack`` in one batch with correct programs before and after it; they
+    must pass whatever the attack did. Returns the attack's verdict."""
+    jobs = [Job(GOOD), Job(attack, timeout_s=timeout_s), Job(GOOD), Job(GOOD), Job(GOOD)]
+    verdicts = sandbox.run(jobs)
+    for i in (0, 2, 3, 4):
+        assert verdicts[i].status == "passed", (i, verdicts[i])
+    return verdicts[1]
+
+
+def processes_with(marker: str) -> list[int]:
+    """Host processes whose command line contains ``marker``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if marker.encode() in fh.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return [p for p in found if p != os.getpid()]
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (by parent links in /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == current]
+        found += children
+        frontier += children
+    return found

@@ -1,0 +1,139 @@
+"""``run_command``: a command with one writable host directory (SWE-bench's path)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmarks.sandbox import CommandJob, Sandbox
+from tests.benchmarks.sandbox.conftest import processes_with
+
+FAKE_KEY = "sk-routerx-test-FAKE-command-42"
+
+
+@pytest.fixture
+def area() -> Iterator[Path]:
+    """Workdir and read-only dir under a world-traversable host directory."""
+    path = Path(tempfile.mkdtemp(prefix="routerx-sandbox-cmd-"))
+    path.chmod(0o755)
+    (path / "work").mkdir()
+    (path / "work" / "module.py").write_text("VALUE = 1\n")
+    (path / "ro").mkdir()
+    (path / "ro" / "data.txt").write_text("read-only data\n")
+    (path / "hidden").mkdir()
+    (path / "hidden" / "secret.txt").write_text(FAKE_KEY)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _job(area: Path, script: str, **kw: object) -> CommandJob:
+    return CommandJob(argv=["bash", "-c", script], workdir=area / "work",
+                      readonly_paths=[area / "ro"], **kw)  # type: ignore[arg-type]
+
+
+def test_command_runs_in_its_workdir_with_readonly_paths(sandbox: Sandbox, area: Path) -> None:
+    script = ("set -u; pwd; cat " + str(area / "ro" / "data.txt") + "; "
+              "echo changed > module.py; mkdir -p pkg && echo 2 > pkg/new.txt; "
+              "echo x > " + str(area / "ro" / "new.txt") + " || echo ro-refused; "
+              "cat " + str(area / "hidden" / "secret.txt") + " || echo hidden-refused; "
+              "id -u; echo \"$EXTRA\"; exit 7")
+    result = sandbox.run_command(_job(area, script, env={"EXTRA": "extra-value"}))
+    assert result.status == "ok" and result.returncode == 7
+    lines = result.output.splitlines()
+    assert lines[0] == str(area / "work")
+    assert "read-only data" in lines
+    assert "ro-refused" in lines and "hidden-refused" in lines
+    assert "65534" in lines and "extra-value" in lines
+    assert FAKE_KEY not in result.output
+    assert (area / "work" / "module.py").read_text() == "changed\n"
+    assert (area / "work" / "pkg" / "new.txt").read_text() == "2\n"
+    assert not (area / "ro" / "new.txt").exists()
+
+
+def test_command_environment_is_minimal(sandbox: Sandbox, area: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    result = sandbox.run_command(_job(area, "env; cat /proc/1/environ; "
+                                      "cat /proc/$PPID/environ; echo"))
+    assert result.status == "ok"
+    assert FAKE_KEY not in result.output
+    names = {line.split("=", 1)[0] for line in result.output.splitlines() if "=" in line}
+    assert {"PATH", "LANG", "HOME"} <= names
+    assert "OPENAI_API_KEY" not in names
+
+
+def test_command_timeout_kills_the_whole_tree(sandbox: Sandbox, area: Path) -> None:
+    marker = "876543219"
+    result = sandbox.run_command(_job(
+        area, f"setsid sleep {marker} & (sleep {marker} &) ; sleep {marker}", timeout_s=1))
+    assert result.status == "timeout" and result.returncode is None
+    assert processes_with(marker) == []
+
+
+def test_background_processes_end_with_the_command(sandbox: Sandbox, area: Path) -> None:
+    marker = "765432198"
+    result = sandbox.run_command(_job(area, f"(setsid sleep {marker} &); echo started"))
+    assert result.status == "ok" and result.returncode == 0
+    assert processes_with(marker) == []
+
+
+def test_command_has_no_network(sandbox: Sandbox, area: Path) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.3)
+    port = listener.getsockname()[1]
+    try:
+        result = sandbox.run_command(CommandJob(
+            argv=[sys.executable, "-c",
+                  f"import socket; socket.create_connection(('127.0.0.1', {port}), 2)"],
+            workdir=area / "work"))
+        assert result.status == "ok" and result.returncode == 1
+        assert "ConnectionRefusedError" in result.output or "unreachable" in result.output
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+
+
+def test_command_killed_by_a_signal_is_crashed(sandbox: Sandbox, area: Path) -> None:
+    result = sandbox.run_command(_job(area, "kill -SEGV $$"))
+    assert result.status == "crashed" and result.returncode == -11
+
+
+def test_missing_program_is_exit_127(sandbox: Sandbox, area: Path) -> None:
+    result = sandbox.run_command(CommandJob(argv=["no-such-program-routerx"],
+                                            workdir=area / "work"))
+    assert result.status == "ok" and result.returncode == 127
+    assert "no-such-program-routerx" in result.output
+
+
+def test_command_memory_limit(sandbox: Sandbox, area: Path) -> None:
+    result = sandbox.run_command(CommandJob(
+        argv=[sys.executable, "-c", "x = bytearray(600 * 1024 * 1024)"],
+        workdir=area / "work", memory_mb=256))
+    assert result.status == "ok" and result.returncode == 1
+    assert "MemoryError" in result.output
+
+
+def test_bad_workdir_is_a_clear_error(sandbox: Sandbox, area: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="workdir"):
+        sandbox.run_command(CommandJob(argv=["true"], workdir=area / "absent"))
+
+
+def test_output_keeps_its_head_and_tail(area: Path) -> None:
+    with Sandbox(workers=1, command_output_limit=1000) as sb:
+        result = sb.run_command(_job(area, "echo FIRST; yes filler | head -n 20000; echo LAST"))
+    assert result.status == "ok" and result.returncode == 0
+    assert result.output.startswith("FIRST\n")
+    assert result.output.rstrip().endswith("LAST")
+    assert "more bytes of output cut" in result.output
+    assert len(result.output) < 1100

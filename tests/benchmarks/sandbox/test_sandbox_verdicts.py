@@ -1,0 +1,101 @@
+"""How programs end becomes a verdict: every status, details, order, callbacks, caps."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.sandbox import Job, Sandbox, Verdict
+from tests.benchmarks.sandbox.conftest import GOOD, run_one
+
+
+@pytest.mark.parametrize(
+    ("program", "status", "detail"),
+    [
+        (GOOD, "passed", None),
+        ("assert 1 + 1 == 3, 'arithmetic is off'", "failed", "AssertionError: arithmetic is off"),
+        ("assert False", "failed", "AssertionError"),
+        ("print(undefined_name)", "error", "NameError: name 'undefined_name' is not defined"),
+        ("def f(:\n    pass", "error", "SyntaxError: invalid syntax (line 1)"),
+        ("raise KeyError('k')", "error", "KeyError: 'k'"),
+        ("import sys\nsys.exit(0)", "error", "SystemExit: 0"),
+        ("x = bytearray(1 << 40)", "out_of_memory", "MemoryError"),
+        ("import os\nos._exit(3)", "crashed", "exited with code 3 before the program finished"),
+        ("import os\nos._exit(0)", "crashed", "exited with code 0 before the program finished"),
+        ("import ctypes\nctypes.string_at(0)", "crashed", "killed by SIGSEGV"),
+        ("while True:\n    pass", "timeout", "wall-clock limit exceeded"),
+    ],
+)
+def test_each_way_a_program_ends_is_a_verdict(sandbox: Sandbox, program: str, status: str,
+                                             detail: str | None) -> None:
+    verdict = run_one(sandbox, program, timeout_s=1.5)
+    assert (verdict.status, verdict.detail) == (status, detail)
+    assert verdict.passed is (status == "passed")
+    assert verdict.duration_s > 0
+
+
+def test_cpu_limit_counts_as_timeout() -> None:
+    # The CPU rlimit is ceil(timeout)+1 s; a program spinning in C with the wall clock
+    # far away would still be stopped by it. Checked through the limit itself:
+    program = ("import resource\n"
+               "soft, hard = resource.getrlimit(resource.RLIMIT_CPU)\n"
+               "assert soft == hard == 3, (soft, hard)\n")
+    with Sandbox(workers=1) as sb:
+        assert run_one(sb, program, timeout_s=1.2).status == "passed"
+
+
+def test_verdicts_keep_input_order_and_report_each_once(sandbox: Sandbox) -> None:
+    programs = [f"import time\ntime.sleep({0.3 if i % 3 == 0 else 0})\nassert {i} % 2 == 0"
+                for i in range(12)]
+    seen: list[tuple[int, Verdict]] = []
+    verdicts = sandbox.run([Job(p) for p in programs], on_result=lambda i, v: seen.append((i, v)))
+    assert [v.status for v in verdicts] == ["passed" if i % 2 == 0 else "failed"
+                                            for i in range(12)]
+    assert sorted(i for i, _ in seen) == list(range(12))
+    assert all(verdicts[i] is v for i, v in seen)
+
+
+def test_empty_batch(sandbox: Sandbox) -> None:
+    assert sandbox.run([]) == []
+
+
+def test_output_is_captured_with_stderr_and_capped() -> None:
+    with Sandbox(workers=1, stdout_limit=1000) as sb:
+        small, flood = sb.run([
+            Job("import sys\nprint('out')\nprint('err', file=sys.stderr)"),
+            Job("import sys\nsys.stdout.write('y' * 5_000_000)\nsys.stdout.flush()"),
+        ])
+    assert small.status == "passed"
+    assert sorted(small.stdout.split()) == ["err", "out"]  # stdout is block-buffered
+    assert flood.status == "passed"
+    assert flood.stdout.startswith("y" * 1000)
+    assert "4999000 more bytes of output cut" in flood.stdout
+    assert len(flood.stdout) < 1100
+
+
+def test_detail_is_capped(sandbox: Sandbox) -> None:
+    verdict = run_one(sandbox, "raise ValueError('v' * 100000)")
+    assert verdict.status == "error"
+    assert verdict.detail is not None and len(verdict.detail) < 2100
+    assert verdict.detail.endswith("more characters cut]")
+
+
+def test_job_memory_limit_overrides_the_default(sandbox: Sandbox) -> None:
+    program = "x = bytearray(300 * 1024 * 1024)\n"
+    small, large = sandbox.run([Job(program, memory_mb=128), Job(program, memory_mb=1024)])
+    assert small.status == "out_of_memory"
+    assert large.status == "passed"
+
+
+def test_programs_run_as_main_with_fresh_globals(sandbox: Sandbox) -> None:
+    first, second = sandbox.run([
+        Job("import math\nmath.pi = 3\nleaked = 1\nassert __name__ == '__main__'"),
+        Job("import math\nassert math.pi > 3.14\nassert 'leaked' not in globals()"),
+    ])
+    assert (first.status, second.status) == ("passed", "passed")
+
+
+def test_a_closed_sandbox_refuses_work() -> None:
+    sb = Sandbox(workers=1)
+    sb.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        sb.run([Job(GOOD)])

@@ -249,6 +249,11 @@ class EnvironmentCache:
             )
 
     def _build(self, instance: Instance, spec: RepoSpec, env_dir: Path) -> dict:
+        if spec.packages == "environment.yml":
+            raise EnvironmentBuildError(
+                f"{instance.repo} {instance.version}: the swebench recipe builds this "
+                "environment with conda from an environment.yml, which the local executor "
+                "does not do; evaluate it where a Docker engine runs the official harness")
         log = env_dir / "build.log"
         venv = env_dir / "venv"
         python = find_python(spec.python)

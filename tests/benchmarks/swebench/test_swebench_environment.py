@@ -151,3 +151,12 @@ def test_import_roots_put_src_layouts_first(tmp_path: Path) -> None:
     fixed = RepoSpec(test_cmd="pytest", python_path=("lib",))
     assert import_roots(fixed, tmp_path) == [tmp_path / "lib"]
     assert os.pathsep == ":"
+
+
+def test_conda_environment_recipes_are_refused_clearly(calc_instance: Instance,
+                                                       tmp_path: Path) -> None:
+    spec = swebench_spec("matplotlib/matplotlib", "3.5")
+    assert spec.packages == "environment.yml"
+    cache = EnvironmentCache(tmp_path / "envs", RepoSource())
+    with pytest.raises(ConfigError, match="conda.*Docker engine"):
+        cache.prepare(calc_instance, spec)

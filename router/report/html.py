@@ -33,6 +33,7 @@ p.note{font-size:13px;color:#57606a;background:#fff8c5;border:1px solid #d4a72c6
  padding:6px 10px;border-radius:4px}
 .empty{font-size:16px;padding:24px 20px}
 code{background:#eff1f3;padding:1px 4px;border-radius:3px}
+header code{background:#32383f;color:#fff}
 """.strip()
 
 

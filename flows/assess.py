@@ -83,7 +83,7 @@ def assess(
     finish_models_task(failures)
     place_task()
     paths = export_task(export_dir, opencode_config)
-    artifacts_task(paths["scoring_matrix"])
+    paths["report"] = artifacts_task(paths["scoring_matrix"])
     summary = summary_task(model_ids, params.benchmarks)
     summary["exports"] = paths
     summary["skipped_benchmarks"] = skipped

@@ -86,14 +86,25 @@ def export_task(export_dir: str | None, opencode_config: str | None) -> dict[str
 
 
 @task(name="publish-artifacts", cache_policy=NONE)
-def artifacts_task(scoring_matrix_path: str) -> None:
+def artifacts_task(scoring_matrix_path: str) -> str:
+    """The placements, the scoring matrix and the report's charts in the Prefect UI."""
     from pathlib import Path
+
+    from prefect.artifacts import create_link_artifact
+
+    from router.report.artifacts import report_artifacts
 
     create_table_artifact(key="routerx-placements", table=placement_rows(),
                           description="Placements per category after this assessment")
     create_markdown_artifact(key="routerx-scoring-matrix",
                              markdown=Path(scoring_matrix_path).read_text(encoding="utf-8"),
                              description="Scoring matrix after this assessment")
+    art = report_artifacts()
+    create_link_artifact(key=art.link_key, link=art.link, link_text="routerx report")
+    create_markdown_artifact(key=art.markdown_key, markdown=art.markdown)
+    for table in art.tables:
+        create_table_artifact(key=table.key, table=table.rows, description=table.description)
+    return str(art.report_path)
 
 
 @task(name="summarise", cache_policy=NONE)

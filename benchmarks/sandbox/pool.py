@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,9 +62,14 @@ class _Worker:
             close_fds=True, cwd="/", bufsize=0,
         )
         self.reader = FrameReader()
-        self.job: int | None = None
+        # jobs sent and not yet answered, oldest (the running one) first
+        self.queue: deque[tuple[int, float]] = deque()  # (index, timeout_s)
         self.started = 0.0
         self.deadline = 0.0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.queue)
 
     def wait_ready(self, timeout_s: float) -> None:
         assert self.proc.stdout is not None
@@ -87,14 +93,25 @@ class _Worker:
             sel.close()
         raise SandboxUnavailable(f"a sandbox worker did not start within {timeout_s:.0f} s")
 
-    def send(self, index: int, job: Job, memory_mb: int) -> None:
+    def send(self, index: int, data: bytes, timeout_s: float) -> None:
         assert self.proc.stdin is not None
-        self.job = index
+        if not self.queue:
+            self._start_clock(timeout_s)
+        self.queue.append((index, timeout_s))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.proc.stdin.fileno(), view):]
+
+    def answered(self) -> int:
+        """Pop the job just answered; the next queued one starts its clock."""
+        index, _ = self.queue.popleft()
+        if self.queue:
+            self._start_clock(self.queue[0][1])
+        return index
+
+    def _start_clock(self, timeout_s: float) -> None:
         self.started = time.monotonic()
-        self.deadline = time.monotonic() + job.timeout_s + WORKER_GRACE_S
-        message = {"program": job.program, "timeout_s": job.timeout_s,
-                   "memory_mb": job.memory_mb or memory_mb}
-        self.proc.stdin.write(encode(message))
+        self.deadline = self.started + timeout_s + WORKER_GRACE_S
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -189,14 +206,21 @@ class Sandbox:
 
 
 class _Batch:
-    """One ``run`` call: feeds jobs to idle workers and collects their answers."""
+    """One ``run`` call: feeds jobs to workers and collects their answers.
+
+    Each worker gets up to ``PIPELINE`` jobs at a time (small ones only, so a write
+    never blocks on a full pipe): the next program is already in its pipe when one
+    ends, so a worker never waits for this process to be scheduled."""
+
+    PIPELINE = 2
+    SMALL = 32 * 1024
 
     def __init__(self, sandbox: Sandbox, jobs: list[Job], on_result: OnVerdict | None):
         self.sandbox = sandbox
         self.jobs = jobs
         self.on_result = on_result
         self.verdicts: list[Verdict | None] = [None] * len(jobs)
-        self.next = 0
+        self.pending: deque[int] = deque(range(len(jobs)))
         self.sel = selectors.DefaultSelector()
 
     def run(self) -> list[Verdict]:
@@ -204,13 +228,13 @@ class _Batch:
             for worker in self.sandbox._workers:
                 self._register(worker)
                 self._feed(worker)
-            while any(w.job is not None for w in self.sandbox._workers):
+            while any(w.busy for w in self.sandbox._workers):
                 self._poll()
         except BaseException:
             # a callback raised or we were interrupted: in-flight jobs would leave
             # workers out of step, so replace them before the error propagates
             for worker in list(self.sandbox._workers):
-                if worker.job is not None:
+                if worker.busy:
                     self._replace(worker, register=False)
             raise
         finally:
@@ -222,17 +246,23 @@ class _Batch:
         self.sel.register(worker.proc.stdout.fileno(), selectors.EVENT_READ, worker)
 
     def _feed(self, worker: _Worker) -> None:
-        if self.next < len(self.jobs):
-            index = self.next
-            self.next += 1
+        while self.pending and len(worker.queue) < self.PIPELINE:
+            index = self.pending[0]
+            job = self.jobs[index]
+            data = encode({"program": job.program, "timeout_s": job.timeout_s,
+                           "memory_mb": job.memory_mb or self.sandbox.memory_mb})
+            if worker.busy and len(data) > self.SMALL:
+                return
+            self.pending.popleft()
             try:
-                worker.send(index, self.jobs[index], self.sandbox.memory_mb)
+                worker.send(index, data, job.timeout_s)
             except OSError as exc:
                 self._worker_lost(worker, f"sandbox worker died ({exc})")
+                return
 
     def _poll(self) -> None:
         now = time.monotonic()
-        busy = [w for w in self.sandbox._workers if w.job is not None]
+        busy = [w for w in self.sandbox._workers if w.busy]
         wait = max(0.0, min(w.deadline for w in busy) - now)
         for key, _ in self.sel.select(min(wait, 1.0)):
             worker: _Worker = key.data
@@ -244,28 +274,29 @@ class _Batch:
                 self._worker_lost(worker, "sandbox worker died")
                 continue
             for message in worker.reader.feed(data):
-                self._finish(worker, _verdict(message))
+                self._finish(worker, worker.answered(), _verdict(message))
         for worker in busy:
-            if worker.job is not None and time.monotonic() > worker.deadline:
+            if worker.busy and time.monotonic() > worker.deadline:
                 self._worker_lost(worker, "sandbox worker stopped answering")
 
-    def _finish(self, worker: _Worker, verdict: Verdict) -> None:
-        index = worker.job
-        if index is None:
-            return
-        worker.job = None
+    def _finish(self, worker: _Worker, index: int, verdict: Verdict) -> None:
         self.verdicts[index] = verdict
         self._feed(worker)
         if self.on_result is not None:
             self.on_result(index, verdict)
 
     def _worker_lost(self, worker: _Worker, why: str) -> None:
-        index, started = worker.job, worker.started
+        """The running job is ``crashed``; the ones queued behind it run elsewhere."""
+        running = worker.queue[0][0] if worker.queue else None
+        requeue = [index for index, _ in list(worker.queue)[1:]]
+        started = worker.started
+        self.pending.extendleft(reversed(requeue))
         fresh = self._replace(worker, register=True)
-        if index is not None:
+        if running is not None:
             verdict = Verdict("crashed", why, max(0.0, time.monotonic() - started))
-            fresh.job = index
-            self._finish(fresh, verdict)
+            self._finish(fresh, running, verdict)
+        else:
+            self._feed(fresh)
 
     def _replace(self, worker: _Worker, register: bool) -> _Worker:
         assert worker.proc.stdout is not None

@@ -46,8 +46,11 @@ _NO_SYSV_IPC = {"kernel/shmmni": "0", "kernel/msgmni": "0", "kernel/sem": "0 0 0
 
 
 def setup(config: dict[str, Any]) -> None:
-    """Enter the sandbox (see module doc); raises OSError naming what failed."""
-    linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+    """Enter the sandbox (see module doc); raises OSError naming what failed.
+
+    No parent-death signal here: it fires when the host *thread* that started the
+    worker ends, and a pool may outlive that thread. A worker ends at end-of-file on
+    its job pipe instead, which the host's exit closes."""
     for name in config.get("preload", ()):
         __import__(name)
     try:
@@ -193,7 +196,10 @@ def main(config: dict[str, Any]) -> None:
         job = read_message(jobs_fd)
         if job is None:
             return
-        write_message(answers_fd, run_job(job, config))
+        try:
+            write_message(answers_fd, run_job(job, config))
+        except BrokenPipeError:
+            return  # the host is gone
 
 
 if __name__ == "__main__":  # pragma: no cover - started by benchmarks.sandbox.pool

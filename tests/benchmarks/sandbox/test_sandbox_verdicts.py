@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from benchmarks.sandbox import Job, Sandbox, Verdict
@@ -99,3 +102,47 @@ def test_a_closed_sandbox_refuses_work() -> None:
     sb.close()
     with pytest.raises(RuntimeError, match="closed"):
         sb.run([Job(GOOD)])
+
+
+def test_a_worker_killed_mid_job_is_a_crashed_verdict_and_the_batch_goes_on() -> None:
+    with Sandbox(workers=1) as sb:
+        victim = sb._workers[0].proc
+        jobs = [Job("import time\ntime.sleep(30)", timeout_s=60), Job(GOOD), Job(GOOD)]
+        timer = threading.Timer(0.5, victim.kill)
+        timer.start()
+        verdicts = sb.run(jobs)
+        timer.join()
+        assert verdicts[0].status == "crashed" and "worker died" in (verdicts[0].detail or "")
+        assert [v.status for v in verdicts[1:]] == ["passed", "passed"]
+        assert sb._workers[0].proc.pid != victim.pid
+        assert sb.run([Job(GOOD)])[0].passed
+
+
+def test_a_raising_callback_propagates_and_leaves_the_pool_usable() -> None:
+    def boom(index: int, verdict: Verdict) -> None:
+        raise RuntimeError("callback failed")
+
+    with Sandbox(workers=2) as sb:
+        with pytest.raises(RuntimeError, match="callback failed"):
+            sb.run([Job(GOOD)] * 6, on_result=boom)
+        assert [v.status for v in sb.run([Job(GOOD)] * 4)] == ["passed"] * 4
+
+
+def test_a_pool_outlives_the_thread_that_started_it() -> None:
+    made: list[Sandbox] = []
+    thread = threading.Thread(target=lambda: made.append(Sandbox(workers=1)))
+    thread.start()
+    thread.join()
+    sb = made[0]
+    try:
+        time.sleep(0.2)
+        assert all(w.proc.poll() is None for w in sb._workers)
+        assert sb.run([Job(GOOD)])[0].passed
+    finally:
+        sb.close()
+
+
+def test_large_programs_are_delivered_whole(sandbox: Sandbox) -> None:
+    body = "\n".join(f"v{i} = {i}" for i in range(20000))
+    programs = [body + f"\nassert v19999 == 19999\nassert {i} >= 0" for i in range(4)]
+    assert [v.status for v in sandbox.run([Job(p) for p in programs])] == ["passed"] * 4

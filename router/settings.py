@@ -30,7 +30,7 @@ def xdg_config_home() -> Path:
 class Settings(BaseSettings):
     """Everything routerx reads from the environment."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(extra="ignore")
 
     database_url: str | None = Field(default=None, validation_alias="ROUTERX_DATABASE_URL")
     config_file: Path | None = Field(default=None, validation_alias="ROUTERX_CONFIG")

@@ -22,6 +22,8 @@ from typing import Any
 from benchmarks.sandbox import confine, linux
 from benchmarks.sandbox.capture import DETAIL_LIMIT, cap_text
 
+#: exit code of a child stopped by its CPU-time limit (SIGXCPU)
+CPU_EXCEEDED = 124
 #: where the verdict pipe sits in the child (0-2 are stdin, stdout, stderr)
 RESULT_FD = 3
 #: exit code of a child whose set-up failed (reported by the worker as crashed)
@@ -65,8 +67,14 @@ def confine_self(scratch: str, out_fd: int, result_fd: int, devnull: int,
     os.chdir(scratch)
     confine.apply_job_limits(limits)  # the others were set once by the worker
     confine.drop_privileges()
+    # As PID 1 of its namespace this process would ignore SIGXCPU's default action.
+    signal.signal(signal.SIGXCPU, _cpu_exceeded)
     sys.argv = ["<sample>"]
     return RESULT_FD
+
+
+def _cpu_exceeded(signum: int, frame: object) -> None:
+    os._exit(CPU_EXCEEDED)
 
 
 def execute(program: str) -> tuple[str, str | None]:

@@ -127,9 +127,8 @@ def helper_main(config: dict[str, Any]) -> None:
     os.close(res_w)
     limit = int(config.get("command_output_limit") or OUTPUT_LIMIT)
     output, report = CappedBuffer(limit, tail=limit // 2), CappedBuffer(4096)
-    status, killed = supervise(pid, {out_r: output, res_r: report},
-                               start + job["timeout_s"])
-    print(json.dumps({**_judge(status, killed, bytes(report.kept)),
+    ended = supervise(pid, {out_r: output, res_r: report}, start + job["timeout_s"])
+    print(json.dumps({**_judge(ended.status, ended.killed, bytes(report.kept)),
                       "output": output.text(), "duration_s": time.monotonic() - start}))
 
 

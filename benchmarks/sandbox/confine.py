@@ -60,8 +60,10 @@ def apply_shared_limits(limits: Limits) -> None:
 
 def apply_job_limits(limits: Limits) -> None:
     """The per-job limits: CPU seconds (a process's count starts at zero) and address
-    space (the worker itself must not be bound by a job's)."""
-    _hard(resource.RLIMIT_CPU, max(1, limits.cpu_s))
+    space (the worker itself must not be bound by a job's). The CPU limit sends
+    SIGXCPU at ``cpu_s`` and SIGKILL one second later."""
+    cpu = max(1, limits.cpu_s)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     _hard(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
 
 

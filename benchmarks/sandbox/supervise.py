@@ -13,14 +13,20 @@ import select
 import signal
 import time
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from benchmarks.sandbox.capture import CappedBuffer
 
 
-def supervise(pid: int, pipes: Mapping[int, CappedBuffer], deadline: float) -> tuple[int, bool]:
+class Ended(NamedTuple):
+    status: int        # wait status
+    killed: bool       # killed by us for the deadline
+    cpu_s: float       # CPU seconds the process itself used
+
+
+def supervise(pid: int, pipes: Mapping[int, CappedBuffer], deadline: float) -> Ended:
     """Drain ``pipes`` until ``pid`` exits or ``deadline`` (monotonic) passes, then reap
-    it and drain the rest; (wait status, whether it was killed for the deadline).
-    Closes the pipe fds."""
+    it and drain the rest. Closes the pipe fds."""
     for fd in pipes:
         os.set_blocking(fd, False)
     pidfd = os.pidfd_open(pid)
@@ -44,12 +50,12 @@ def supervise(pid: int, pipes: Mapping[int, CappedBuffer], deadline: float) -> t
                     poller.unregister(fd)
     finally:
         os.close(pidfd)
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     for fd, buf in pipes.items():
         while buf.read_from(fd):
             pass
         os.close(fd)
-    return status, killed
+    return Ended(status, killed, usage.ru_utime + usage.ru_stime)
 
 
 def signal_name(sig: int) -> str:

@@ -34,7 +34,7 @@ from typing import Any
 from benchmarks.sandbox import child, confine, linux, rootfs
 from benchmarks.sandbox.capture import DETAIL_LIMIT, CappedBuffer, cap_text
 from benchmarks.sandbox.protocol import read_message, write_message
-from benchmarks.sandbox.supervise import signal_name, supervise
+from benchmarks.sandbox.supervise import Ended, signal_name, supervise
 
 WORKER_NAMESPACES = (linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWUTS
                      | linux.CLONE_NEWIPC)
@@ -113,10 +113,10 @@ def run_job(job: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     os.close(out_w)
     os.close(res_w)
     output, result = CappedBuffer(config["stdout_limit"]), CappedBuffer(RESULT_LIMIT)
-    status, killed = supervise(pid, {out_r: output, res_r: result}, start + timeout_s)
+    ended = supervise(pid, {out_r: output, res_r: result}, start + timeout_s)
     duration = time.monotonic() - start
     _remove(scratch)
-    status_, detail = _judge(status, killed, bytes(result.kept))
+    status_, detail = _judge(ended, limits.cpu_s, bytes(result.kept))
     return {"status": status_, "detail": detail, "duration_s": duration,
             "stdout": output.text()}
 
@@ -140,18 +140,25 @@ def _remove(path: str) -> None:
     os.rmdir(path)
 
 
-def _judge(wait_status: int, killed: bool, reported: bytes) -> tuple[str, str | None]:
-    if killed:
+def _judge(ended: Ended, cpu_limit_s: int, reported: bytes) -> tuple[str, str | None]:
+    """The verdict from how the child ended. The CPU limit shows as the child's
+    CPU_EXCEEDED exit (its SIGXCPU handler) or, if it was stuck in C code, as the
+    SIGKILL one second later; any other SIGKILL we did not send is the kernel's
+    out-of-memory killer."""
+    if ended.killed:
         return "timeout", "wall-clock limit exceeded"
-    if os.WIFSIGNALED(wait_status):
-        sig = os.WTERMSIG(wait_status)
-        if sig == signal.SIGXCPU:
+    if os.WIFSIGNALED(ended.status):
+        sig = os.WTERMSIG(ended.status)
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL
+                                     and ended.cpu_s >= cpu_limit_s - 0.05):
             return "timeout", "CPU-time limit exceeded"
         if sig == signal.SIGKILL:
             return "out_of_memory", "killed by SIGKILL from outside the sandbox " \
                                     "(the kernel's out-of-memory killer)"
         return "crashed", f"killed by {signal_name(sig)}"
-    code = os.WEXITSTATUS(wait_status)
+    code = os.WEXITSTATUS(ended.status)
+    if code == child.CPU_EXCEEDED:
+        return "timeout", "CPU-time limit exceeded"
     message = _parse_report(reported)
     if code == 0 and message is not None:
         return message

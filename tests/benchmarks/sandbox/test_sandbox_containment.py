@@ -39,8 +39,12 @@ def open_dir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _json_line(stdout: str) -> dict:
-    return json.loads(stdout.strip().splitlines()[-1])
+def probe(sandbox: Sandbox, program: str) -> dict:
+    """Run a program that reports what it managed as one JSON line at its end,
+    beside correct programs; it must itself end normally."""
+    verdict = run_beside_good(sandbox, program)
+    assert verdict.status == "passed", verdict
+    return json.loads(verdict.stdout.strip().splitlines()[-1])
 
 
 # -- processes ----------------------------------------------------------------------
@@ -101,9 +105,7 @@ def test_cannot_see_or_signal_other_processes(sandbox: Sandbox) -> None:
         "print(json.dumps(out))\n"
     )
     workers = [w.proc.pid for w in sandbox._workers]
-    verdict = run_beside_good(sandbox, program)
-    assert verdict.status == "passed"
-    seen = _json_line(verdict.stdout)
+    seen = probe(sandbox, program)
     assert seen["pid"] == 1 and seen["ppid"] == 0 and seen["proc"] is False
     # the host's pid number does not exist inside (or is not ours to signal)
     assert seen["kill_host_pid"] == seen["posix_kill_host_pid"] == "ProcessLookupError"
@@ -146,9 +148,7 @@ def test_cannot_raise_its_own_limits(sandbox: Sandbox) -> None:
         "out['uid'] = os.getuid()\n"
         "print(json.dumps(out))\n"
     )
-    verdict = run_beside_good(sandbox, program)
-    assert verdict.status == "passed"
-    seen = _json_line(verdict.stdout)
+    seen = probe(sandbox, program)
     assert seen.pop("uid") == 65534
     assert set(seen.values()) == {"refused"}, seen
 
@@ -227,10 +227,8 @@ def test_secret_in_the_invoking_users_home_is_invisible(
         "print(json.dumps(out))\n"
     )
     with Sandbox(workers=1) as sb:
-        verdict = run_beside_good(sb, program)
-    assert verdict.status == "passed"
-    assert FAKE_KEY not in verdict.stdout
-    seen = _json_line(verdict.stdout)
+        seen = probe(sb, program)
+    assert FAKE_KEY not in json.dumps(seen)
     assert seen[str(secret)] == "FileNotFoundError"
     assert seen[str(home)] == "FileNotFoundError"
     # of the real home, at most the directories leading to the interpreter are shown
@@ -261,9 +259,7 @@ def test_cannot_write_or_delete_outside_its_scratch(sandbox: Sandbox, open_dir: 
         "attempt('write_cwd', lambda: open('ok2', 'w').write('x'))\n"
         "print(json.dumps(out))\n"
     )
-    verdict = run_beside_good(sandbox, program)
-    assert verdict.status == "passed"
-    seen = _json_line(verdict.stdout)
+    seen = probe(sandbox, program)
     assert seen.pop("write_home") == "done" and seen.pop("write_cwd") == "done"
     assert "done" not in seen.values(), seen
     assert victim.read_text() == "original"

@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any
 
-from benchmarks.sandbox import confine, linux, rootfs
+from benchmarks.sandbox import confine, linux, rootfs, seccomp
 from benchmarks.sandbox.capture import CappedBuffer
 from benchmarks.sandbox.jobs import CommandJob, CommandResult
 from benchmarks.sandbox.supervise import supervise
@@ -109,6 +109,7 @@ def helper_main(config: dict[str, Any]) -> None:
         binds = rootfs.allowed_binds(extra, config.get("hidden", ()))
         rootfs.enter_root(binds, rootfs.Scratch(SCRATCH_MB, confine.SANDBOX_UID,
                                                 confine.SANDBOX_GID, 0o700))
+        seccomp.install()
     except OSError as exc:
         print(json.dumps({"unavailable": str(exc)}))
         return

@@ -146,6 +146,11 @@ def prctl(option: int, arg: int) -> None:
     _check(_prctl(option, arg, 0, 0, 0), "prctl")
 
 
+def prctl_ptr(option: int, arg: int, address: int) -> None:
+    """prctl with a pointer as its third argument (PR_SET_SECCOMP)."""
+    _check(_prctl(option, arg, address, 0, 0), "prctl")
+
+
 def fork_into(flags: int) -> int:
     """``os.fork()`` that also creates the namespaces in ``flags`` for the child.
 

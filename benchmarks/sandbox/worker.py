@@ -31,7 +31,7 @@ import sys
 import time
 from typing import Any
 
-from benchmarks.sandbox import child, confine, linux, rootfs
+from benchmarks.sandbox import child, confine, linux, rootfs, seccomp
 from benchmarks.sandbox.capture import DETAIL_LIMIT, CappedBuffer, cap_text
 from benchmarks.sandbox.protocol import read_message, write_message
 from benchmarks.sandbox.supervise import Ended, signal_name, supervise
@@ -69,6 +69,7 @@ def setup(config: dict[str, Any]) -> None:
     confine.replace_environ(confine.minimal_env(JOB_DIR, {"TMPDIR": JOB_DIR}))
     config["devnull"] = os.open("/dev/null", os.O_RDONLY)
     confine.apply_shared_limits(job_limits(30, config))
+    seccomp.install()
     gc.collect()
     gc.freeze()
 

@@ -308,3 +308,21 @@ def test_a_batch_of_attacks_with_correct_samples_between() -> None:
     assert all(v.status == "passed" for v in verdicts[1::2]), verdicts[1::2]
     assert not any(v.status == "passed" for v in verdicts[0::2][:3])
     assert all(v.status == "passed" for v in after)
+
+
+# -- kernel surface -----------------------------------------------------------------
+def test_no_user_namespaces_but_threads_and_subprocesses_work(sandbox: Sandbox) -> None:
+    program = (
+        "import ctypes, json, os, subprocess, threading\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\nout = {}\n"
+        "for name, flags in (('userns', 0x10000000), ('netns', 0x40000000)):\n"
+        "    out[name] = (libc.unshare(flags), ctypes.get_errno())\n"
+        "box = []\nt = threading.Thread(target=lambda: box.append(1))\nt.start()\nt.join()\n"
+        "out['thread'] = box\n"
+        "out['subprocess'] = subprocess.run(['echo', 'hi'], capture_output=True,\n"
+        "                                   text=True).stdout\n"
+        "print(json.dumps(out))\n"
+    )
+    seen = probe(sandbox, program)
+    assert seen["userns"] == [-1, 1] and seen["netns"] == [-1, 1]  # EPERM
+    assert seen["thread"] == [1] and seen["subprocess"] == "hi\n"

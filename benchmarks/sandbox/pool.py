@@ -155,15 +155,17 @@ class Sandbox:
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self._closed = False
+        check_supported()
         try:
-            for _ in range(workers or default_workers()):
-                self._workers.append(self._spawn())
+            # started together, then awaited: start-up is mostly imports, in parallel
+            self._workers = [_Worker(self.config) for _ in range(workers or default_workers())]
+            for worker in self._workers:
+                worker.wait_ready(STARTUP_TIMEOUT_S)
         except BaseException:
             self.close()
             raise
 
     def _spawn(self) -> _Worker:
-        check_supported()
         worker = _Worker(self.config)
         try:
             worker.wait_ready(STARTUP_TIMEOUT_S)

@@ -6,6 +6,7 @@ an exception: the evaluation of a batch must carry on whatever one sample does.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,16 @@ from pathlib import Path
 VERDICT_STATUSES = ("passed", "failed", "error", "timeout", "out_of_memory", "crashed")
 #: every status a CommandResult can carry
 COMMAND_STATUSES = ("ok", "timeout", "crashed", "out_of_memory")
+def _check_limits(kind: str, timeout_s: float, memory_mb: int | None) -> None:
+    """A caller's mistake (not a sample's) is an error at construction."""
+    if not (isinstance(timeout_s, int | float) and math.isfinite(timeout_s) and timeout_s > 0):
+        raise ValueError(f"{kind}.timeout_s must be a positive number of seconds, "
+                         f"got {timeout_s!r}")
+    if memory_mb is not None and (not isinstance(memory_mb, int) or memory_mb < 16):
+        raise ValueError(f"{kind}.memory_mb must be an integer >= 16 (or None for the "
+                         f"default), got {memory_mb!r}")
+
+
 @dataclass(frozen=True)
 class Job:
     """A Python program to run, e.g. prompt + completion + tests + ``check(entry_point)``.
@@ -24,6 +35,9 @@ class Job:
     program: str
     timeout_s: float = 10.0
     memory_mb: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_limits(type(self).__name__, self.timeout_s, self.memory_mb)
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,9 @@ class CommandJob:
     env: Mapping[str, str] = field(default_factory=dict)
     timeout_s: float = 300
     memory_mb: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_limits(type(self).__name__, self.timeout_s, self.memory_mb)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ Protocol (``benchmarks.sandbox.protocol`` on stdin/stdout): the worker sends
 from __future__ import annotations
 
 import gc
+import json
 import math
 import os
 import signal
@@ -86,6 +87,7 @@ def job_limits(timeout_s: float, config: dict[str, Any],
 
 
 def _scratch_dir() -> str:
+    _remove(JOB_DIR)  # normally already gone; never reuse a previous job's leftovers
     os.mkdir(JOB_DIR, 0o700)
     os.chown(JOB_DIR, confine.SANDBOX_UID, confine.SANDBOX_GID)
     return JOB_DIR
@@ -169,8 +171,6 @@ def _judge(ended: Ended, cpu_limit_s: int, reported: bytes) -> tuple[str, str | 
 
 
 def _parse_report(data: bytes) -> tuple[str, str | None] | None:
-    import json
-
     try:
         message = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

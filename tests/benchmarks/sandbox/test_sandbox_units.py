@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import pytest
 
-from benchmarks.sandbox import Sandbox, pool, rootfs, timeout_for
+from benchmarks.sandbox import CommandJob, Job, Sandbox, pool, rootfs, timeout_for
 from benchmarks.sandbox.capture import CappedBuffer, cap_text
 from benchmarks.sandbox.protocol import FrameReader, encode
 from router.errors import SandboxUnavailable
@@ -101,3 +102,12 @@ def test_rejects_nonsense_settings() -> None:
         Sandbox(workers=0)
     with pytest.raises(ValueError):
         Sandbox(workers=1, memory_mb=1)
+
+
+@pytest.mark.parametrize("kw", [{"timeout_s": 0}, {"timeout_s": -1}, {"timeout_s": math.nan},
+                                {"timeout_s": math.inf}, {"memory_mb": 1}, {"memory_mb": 1.5}])
+def test_jobs_with_impossible_limits_are_refused(kw: dict) -> None:
+    with pytest.raises(ValueError, match="Job"):
+        Job("pass", **kw)
+    with pytest.raises(ValueError, match="CommandJob"):
+        CommandJob(["true"], Path("/"), **kw)

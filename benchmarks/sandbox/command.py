@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any
 
-from benchmarks.sandbox import confine, linux, rootfs, seccomp
+from benchmarks.sandbox import confine, lifeline, linux, rootfs, seccomp
 from benchmarks.sandbox.capture import CappedBuffer
 from benchmarks.sandbox.jobs import CommandJob, CommandResult
 from benchmarks.sandbox.supervise import supervise
@@ -98,8 +98,8 @@ def _give_to_sandbox_user(root: str) -> None:
 
 def helper_main(config: dict[str, Any]) -> None:
     job = config["job"]
-    linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
     try:
+        lifeline.become_init(keep_fds=())
         _give_to_sandbox_user(job["workdir"])
         linux.unshare(linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWUTS
                       | linux.CLONE_NEWIPC)
@@ -156,7 +156,6 @@ def _init(job: dict[str, Any], out_w: int, res_w: int) -> None:
     """PID 1 of the command's namespace: start the command, reap everything, report
     how the command itself ended, exit (which kills whatever is left)."""
     os.setsid()
-    linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
     rootfs.mount_proc()
     limits = command_limits(job)
     env = confine.minimal_env("/tmp", job["env"])

@@ -32,7 +32,7 @@ import sys
 import time
 from typing import Any
 
-from benchmarks.sandbox import child, confine, linux, rootfs, seccomp
+from benchmarks.sandbox import child, confine, lifeline, linux, rootfs, seccomp
 from benchmarks.sandbox.capture import DETAIL_LIMIT, CappedBuffer, cap_text
 from benchmarks.sandbox.protocol import read_message, write_message
 from benchmarks.sandbox.supervise import Ended, signal_name, supervise
@@ -49,9 +49,9 @@ _NO_SYSV_IPC = {"kernel/shmmni": "0", "kernel/msgmni": "0", "kernel/sem": "0 0 0
 def setup(config: dict[str, Any]) -> None:
     """Enter the sandbox (see module doc); raises OSError naming what failed.
 
-    No parent-death signal here: it fires when the host *thread* that started the
-    worker ends, and a pool may outlive that thread. A worker ends at end-of-file on
-    its job pipe instead, which the host's exit closes."""
+    The worker is already PID 1 of its own PID namespace (``lifeline``): if it dies,
+    every sample it started dies with it. It ends at end-of-file on its job pipe,
+    which the host's exit closes."""
     for name in config.get("preload", ()):
         __import__(name)
     try:
@@ -191,6 +191,7 @@ def main(config: dict[str, Any]) -> None:
     os.set_inheritable(jobs_fd, False)
     os.set_inheritable(answers_fd, False)
     try:
+        lifeline.become_init(keep_fds=(jobs_fd, answers_fd))
         setup(config)
         probe = run_job({"program": "pass", "timeout_s": 30}, config)
         if probe["status"] != "passed":

@@ -52,8 +52,19 @@ def processes_with(marker: str) -> list[int]:
     return [p for p in found if p != os.getpid()]
 
 
-def descendants(pid: int) -> list[int]:
-    """Every live process below ``pid`` (by parent links in /proc)."""
+def leftovers(sandbox: Sandbox) -> list[int]:
+    """Processes below the workers' inits: between jobs there must be none. (Each
+    worker process the host started has one child, the init of its PID namespace.)"""
+    found = []
+    for worker in sandbox._workers:
+        for init in descendants(worker.proc.pid, depth=1):
+            found += descendants(init)
+    return found
+
+
+def descendants(pid: int, depth: int | None = None) -> list[int]:
+    """Every live process below ``pid`` (by parent links in /proc), down to ``depth``
+    generations."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -64,10 +75,9 @@ def descendants(pid: int) -> list[int]:
         except OSError:
             continue
         parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = [], [pid]
-    while frontier:
-        current = frontier.pop()
-        children = [p for p, parent in parents.items() if parent == current]
+    found, frontier, level = [], [pid], 0
+    while frontier and (depth is None or level < depth):
+        children = [p for p, parent in parents.items() if parent in frontier]
         found += children
-        frontier += children
+        frontier, level = children, level + 1
     return found

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,3 +141,27 @@ def test_output_keeps_its_head_and_tail(area: Path) -> None:
     assert result.output.rstrip().endswith("LAST")
     assert "more bytes of output cut" in result.output
     assert len(result.output) < 1100
+
+
+def test_killing_the_helper_ends_the_command_tree(sandbox: Sandbox, area: Path) -> None:
+    marker = "654321987"
+    results: list[object] = []
+    runner = threading.Thread(target=lambda: results.append(sandbox.run_command(
+        _job(area, f"(setsid sleep {marker} &); sleep {marker}", timeout_s=60))))
+    runner.start()
+    helper = []
+    for _ in range(100):  # until the helper (its argv holds the job) and the sleeps run
+        helper = [p for p in processes_with(marker) if p in processes_with("helper_main")]
+        if helper and len(processes_with(f"sleep {marker}")) >= 2:
+            break
+        time.sleep(0.1)
+    assert helper
+    for pid in helper:
+        os.kill(pid, signal.SIGKILL)
+    runner.join(30)
+    assert results and results[0].status == "crashed"  # type: ignore[attr-defined]
+    for _ in range(50):
+        if not processes_with(f"sleep {marker}"):
+            break
+        time.sleep(0.1)
+    assert processes_with(f"sleep {marker}") == []

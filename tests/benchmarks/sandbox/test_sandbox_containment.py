@@ -18,7 +18,7 @@ import pytest
 from benchmarks.sandbox import Job, Sandbox, rootfs
 from tests.benchmarks.sandbox.conftest import (
     GOOD,
-    descendants,
+    leftovers,
     processes_with,
     run_beside_good,
     run_one,
@@ -55,8 +55,7 @@ def test_fork_bomb(sandbox: Sandbox, fork: str) -> None:
                f"while True:\n    try:\n        {fork}()\n    except OSError:\n        pass\n")
     verdict = run_beside_good(sandbox, program, timeout_s=2)
     assert verdict.status == "timeout"
-    for worker in sandbox._workers:
-        assert descendants(worker.proc.pid) == []
+    assert leftovers(sandbox) == []
 
 
 def test_fork_bomb_is_held_by_the_process_limit(sandbox: Sandbox) -> None:
@@ -86,8 +85,7 @@ def test_background_processes_do_not_outlive_the_sample(sandbox: Sandbox) -> Non
     verdict = run_beside_good(sandbox, program)
     assert verdict.status == "passed"
     assert processes_with(marker) == []
-    for worker in sandbox._workers:
-        assert descendants(worker.proc.pid) == []
+    assert leftovers(sandbox) == []
 
 
 def test_cannot_see_or_signal_other_processes(sandbox: Sandbox) -> None:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from benchmarks.sandbox import Job, Sandbox, Verdict
-from tests.benchmarks.sandbox.conftest import GOOD, run_one
+from tests.benchmarks.sandbox.conftest import GOOD, processes_with, run_one
 
 
 @pytest.mark.parametrize(
@@ -111,9 +111,12 @@ def test_a_closed_sandbox_refuses_work() -> None:
 
 
 def test_a_worker_killed_mid_job_is_a_crashed_verdict_and_the_batch_goes_on() -> None:
+    marker = "543219876"
+    sleeper = (f"import subprocess, time\nsubprocess.Popen(['sleep', '{marker}'])\n"
+               "time.sleep(30)")
     with Sandbox(workers=1) as sb:
         victim = sb._workers[0].proc
-        jobs = [Job("import time\ntime.sleep(30)", timeout_s=60), Job(GOOD), Job(GOOD)]
+        jobs = [Job(sleeper, timeout_s=60), Job(GOOD), Job(GOOD)]
         timer = threading.Timer(0.5, victim.kill)
         timer.start()
         verdicts = sb.run(jobs)
@@ -122,6 +125,13 @@ def test_a_worker_killed_mid_job_is_a_crashed_verdict_and_the_batch_goes_on() ->
         assert [v.status for v in verdicts[1:]] == ["passed", "passed"]
         assert sb._workers[0].proc.pid != victim.pid
         assert sb.run([Job(GOOD)])[0].passed
+    # the orphaned sample and what it started die with their worker (the kernel's
+    # teardown is asynchronous: wait for it, up to a bound)
+    for _ in range(50):
+        if not processes_with(marker):
+            break
+        time.sleep(0.1)
+    assert processes_with(marker) == []
 
 
 def test_a_raising_callback_propagates_and_leaves_the_pool_usable() -> None:

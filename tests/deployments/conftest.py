@@ -90,6 +90,7 @@ def running_prefect_server(home: Path) -> Iterator[PrefectServer]:
     port = free_port()
     env = base_env(home)
     env["PREFECT_API_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{home / 'prefect.db'}"
+    env["PREFECT_UI_API_URL"] = f"http://127.0.0.1:{port}/api"  # the UI's calls, not :4200
     log = home / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

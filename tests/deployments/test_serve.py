@@ -112,7 +112,7 @@ def test_a_manual_run_with_parameters_completes_and_places(served: Served,
                   "samples": 2, "seed": 7}
     run = run_deployment("assess/manual", parameters=parameters, timeout=600)
     assert run.state.is_completed(), (run.state, served.log.read_text()[-4000:])
-    assert run.parameters == parameters | {}
+    assert {k: run.parameters[k] for k in parameters} == parameters
     with Session(get_engine(served.database_url)) as s:
         (bench_run,) = s.exec(select(BenchmarkRun).where(
             BenchmarkRun.flow_run_id == str(run.id))).all()

@@ -35,9 +35,10 @@ def test_json_is_one_object_with_the_documented_shape(two_providers) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) >= {"polled_at", "providers", "new", "removed"}
+    anthropic = data["providers"]["anthropic"]
     assert data["providers"] == {"anthropic": {
         "status": "ok", "models": 1, "error": None, "new": ["anthropic/claude-opus-4-5"],
-        "removed": [], "reused": False, "duration_ms": data["providers"]["anthropic"]["duration_ms"]}}
+        "removed": [], "reused": False, "duration_ms": anthropic["duration_ms"]}}
     assert data["new"] == ["anthropic/claude-opus-4-5"]
 
 

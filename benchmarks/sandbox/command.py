@@ -18,23 +18,21 @@ import math
 import os
 import signal
 import subprocess
-import sys
 import time
 from typing import Any
 
-from benchmarks.sandbox import confine, lifeline, linux, rootfs, seccomp
+from benchmarks.sandbox import confine, lifeline, linux, rootfs, seccomp, spawn
 from benchmarks.sandbox.capture import CappedBuffer
 from benchmarks.sandbox.jobs import CommandJob, CommandResult
+from benchmarks.sandbox.protocol import read_message
 from benchmarks.sandbox.supervise import supervise
+from router.errors import SandboxUnavailable
 
 DEFAULT_MEMORY_MB = 4096
 OUTPUT_LIMIT = 16 * 1024 * 1024
 SCRATCH_MB = 512
 #: the host waits this long beyond the command's timeout before killing the helper
 HELPER_GRACE_S = 30.0
-_BOOT = ("import json, sys; c = json.loads(sys.argv[1]); "
-         "sys.path[:0] = [p for p in c['sys_path'] if p not in sys.path]; "
-         "from benchmarks.sandbox.command import helper_main; helper_main(c)")
 
 
 def command_limits(job: dict[str, Any]) -> confine.Limits:
@@ -60,15 +58,8 @@ def run_command(job: CommandJob, config: dict[str, Any]) -> CommandResult:
         "memory_mb": job.memory_mb or DEFAULT_MEMORY_MB,
     }
     start = time.monotonic()
-    from benchmarks.sandbox.pool import check_supported, worker_environment
-    from router.errors import SandboxUnavailable
-
-    check_supported()
-    proc = subprocess.Popen(
-        [sys.executable, "-I", "-c", _BOOT, json.dumps({**config, "job": spec})],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=worker_environment(),
-        close_fds=True, cwd="/",
-    )
+    proc = spawn.start("benchmarks.sandbox.command", "helper_main", {**config, "job": spec},
+                       keep_stdin_open=False)
     try:
         out, _ = proc.communicate(timeout=job.timeout_s + HELPER_GRACE_S)
     except subprocess.TimeoutExpired:
@@ -96,7 +87,8 @@ def _give_to_sandbox_user(root: str) -> None:
             os.lchown(os.path.join(base, name), uid, gid)
 
 
-def helper_main(config: dict[str, Any]) -> None:
+def helper_main() -> None:
+    config = read_message(0)
     job = config["job"]
     try:
         lifeline.become_init(keep_fds=())

@@ -10,19 +10,16 @@ worker) is always a Verdict and the batch carries on.
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks.sandbox import rootfs
+from benchmarks.sandbox import rootfs, spawn
 from benchmarks.sandbox.jobs import CommandJob, CommandResult, Job, Verdict
 from benchmarks.sandbox.protocol import FrameReader, encode, read_message
 from router.errors import SandboxUnavailable
@@ -35,9 +32,6 @@ DEFAULT_PRELOAD = ("typing", "math", "re", "collections", "heapq", "itertools", 
 #: the host gives a worker this long beyond a job's own timeout before declaring it hung
 WORKER_GRACE_S = 15.0
 STARTUP_TIMEOUT_S = 60.0
-_BOOT = ("import json, sys; c = json.loads(sys.argv[1]); "
-         "sys.path[:0] = [p for p in c['sys_path'] if p not in sys.path]; "
-         "from benchmarks.sandbox.worker import main; main(c)")
 
 OnVerdict = Callable[[int, Verdict], None]
 
@@ -49,18 +43,10 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def worker_environment() -> dict[str, str]:
-    """The environment a worker starts with: nothing of the host's."""
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
-
-
 class _Worker:
     def __init__(self, config: dict[str, Any]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, json.dumps(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=worker_environment(),
-            close_fds=True, cwd="/", bufsize=0,
-        )
+        self.proc = spawn.start("benchmarks.sandbox.worker", "main", config,
+                                keep_stdin_open=True)
         self.reader = FrameReader()
         # jobs sent and not yet answered, oldest (the running one) first
         self.queue: deque[tuple[int, float]] = deque()  # (index, timeout_s)
@@ -144,7 +130,6 @@ class Sandbox:
             raise ValueError(f"memory_mb must be >= 64, got {memory_mb}")
         self.memory_mb = memory_mb
         self.config: dict[str, Any] = {
-            "sys_path": [p for p in sys.path if p],
             "preload": list(dict.fromkeys([*DEFAULT_PRELOAD, *preload])),
             "memory_mb": memory_mb,
             "stdout_limit": stdout_limit,
@@ -155,7 +140,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self._closed = False
-        check_supported()
+        spawn.check_supported()
         try:
             # started together, then awaited: start-up is mostly imports, in parallel
             self._workers = [_Worker(self.config) for _ in range(workers or default_workers())]
@@ -319,13 +304,3 @@ def _verdict(message: dict[str, Any]) -> Verdict:
     return Verdict(status=str(message["status"]), detail=message.get("detail"),
                    duration_s=float(message.get("duration_s", 0.0)),
                    stdout=str(message.get("stdout", "")))
-
-
-def check_supported() -> None:
-    """Fail early, naming what is missing, where containment cannot work at all."""
-    if not sys.platform.startswith("linux"):
-        raise SandboxUnavailable(f"the sandbox needs Linux namespaces; this is {sys.platform}")
-    if os.geteuid() != 0:
-        raise SandboxUnavailable(
-            "the sandbox needs root (it creates network, mount and PID namespaces and "
-            "drops to the 'nobody' user); run routerx as root, e.g. in its container")

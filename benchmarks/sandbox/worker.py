@@ -1,12 +1,11 @@
 """A pre-forked worker: enters the sandbox's namespaces once, then runs Python jobs,
 each in a fresh clone of itself.
 
-Why a separate, freshly exec'd interpreter rather than a fork of the host: a fork would
-carry the host's memory, and with it the API keys in its environment block
-(readable through /proc/self/environ or ctypes) and whatever else the host holds. The
-worker starts from an empty environment, imports the preload modules once, unshares
-its network (empty), UTS, IPC (with System V IPC disabled) and mount namespaces,
-pivots into the read-only view (``rootfs``), and only then accepts jobs. Per job it
+A worker is a fresh interpreter (``spawn``: no byte of the host's memory, so no key).
+It becomes PID 1 of its own PID namespace (``lifeline``), imports the preload modules
+once, unshares its network (empty), UTS, IPC (System V IPC disabled) and mount
+namespaces, pivots into the read-only view (``rootfs``), installs the seccomp filter,
+and only then accepts jobs. Per job it
 makes an empty scratch directory for the sandbox user, clones a child into a new PID
 namespace (``benchmarks.sandbox.child``), enforces the wall clock, kills the child on
 timeout (which takes its whole PID namespace, every process it started, down) and
@@ -16,9 +15,9 @@ Why per-job only a PID namespace: on this kind of machine a fork already costs
 milliseconds, and a fresh mount or IPC namespace per job would add about half as
 much again; the worker's ones are private to it, read-only, and reset between jobs.
 
-Protocol (``benchmarks.sandbox.protocol`` on stdin/stdout): the worker sends
-``{"ready": true}`` or ``{"ready": false, "error": msg}``; then for each
-``{"program", "timeout_s", "memory_mb"}`` it answers one verdict dict.
+Protocol (``benchmarks.sandbox.protocol`` on stdin/stdout): the host sends the
+configuration, the worker answers ``{"ready": true}`` or ``{"ready": false, "error":
+msg}``; then for each ``{"program", "timeout_s", "memory_mb"}`` one verdict dict.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ import json
 import math
 import os
 import signal
-import sys
 import time
 from typing import Any
 
@@ -183,7 +181,8 @@ def _parse_report(data: bytes) -> tuple[str, str | None] | None:
     return message["status"], None if detail is None else cap_text(detail, DETAIL_LIMIT)
 
 
-def main(config: dict[str, Any]) -> None:
+def main() -> None:
+    config = read_message(0)
     jobs_fd, answers_fd = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -210,8 +209,3 @@ def main(config: dict[str, Any]) -> None:
         except BrokenPipeError:
             return  # the host is gone
 
-
-if __name__ == "__main__":  # pragma: no cover - started by benchmarks.sandbox.pool
-    import json
-
-    main(json.loads(sys.argv[1]))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.sandbox import CommandJob, Sandbox
-from tests.benchmarks.sandbox.conftest import processes_with
+from tests.benchmarks.sandbox.conftest import descendants, processes_with
 
 FAKE_KEY = "sk-routerx-test-FAKE-command-42"
 
@@ -149,10 +149,12 @@ def test_killing_the_helper_ends_the_command_tree(sandbox: Sandbox, area: Path) 
     runner = threading.Thread(target=lambda: results.append(sandbox.run_command(
         _job(area, f"(setsid sleep {marker} &); sleep {marker}", timeout_s=60))))
     runner.start()
-    helper = []
-    for _ in range(100):  # until the helper (its argv holds the job) and the sleeps run
-        helper = [p for p in processes_with(marker) if p in processes_with("helper_main")]
-        if helper and len(processes_with(f"sleep {marker}")) >= 2:
+    helper: list[int] = []
+    for _ in range(100):  # until the sleeps run; the helper is their ancestor
+        sleeps = processes_with(marker)
+        helper = [p for p in processes_with("helper_main")
+                  if any(s in descendants(p) for s in sleeps)]
+        if helper and len(sleeps) >= 2:
             break
         time.sleep(0.1)
     assert helper
@@ -161,7 +163,7 @@ def test_killing_the_helper_ends_the_command_tree(sandbox: Sandbox, area: Path) 
     runner.join(30)
     assert results and results[0].status == "crashed"  # type: ignore[attr-defined]
     for _ in range(50):
-        if not processes_with(f"sleep {marker}"):
+        if not processes_with(marker):
             break
         time.sleep(0.1)
-    assert processes_with(f"sleep {marker}") == []
+    assert processes_with(marker) == []

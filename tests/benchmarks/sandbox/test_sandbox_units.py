@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.sandbox import CommandJob, Job, Sandbox, pool, rootfs, timeout_for
+from benchmarks.sandbox import CommandJob, Job, Sandbox, rootfs, spawn, timeout_for
 from benchmarks.sandbox.capture import CappedBuffer, cap_text
 from benchmarks.sandbox.protocol import FrameReader, encode
 from router.errors import SandboxUnavailable
@@ -87,7 +87,7 @@ def test_allow_list_keeps_a_writable_dir_inside_a_readonly_one(tmp_path: os.Path
 
 
 def test_refuses_without_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pool.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(spawn.os, "geteuid", lambda: 1000)
     with pytest.raises(SandboxUnavailable, match="needs root"):
         Sandbox(workers=1)
 

@@ -23,14 +23,13 @@ paper's evaluation.
 from __future__ import annotations
 
 import ast
-import gzip
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.datafiles import read_json_records
 from benchmarks.extraction import EXTRACTION_VERSION, is_body
 from benchmarks.functional import FunctionalBenchmark, select
 from benchmarks.prompts import MBPP_TEMPLATE_VERSION, mbpp_messages
@@ -78,7 +77,7 @@ class MBPP(FunctionalBenchmark):
     def _records(self, data: Path | None) -> list[tuple[str, Mapping[str, Any]]]:
         path = data if data is not None else os.environ.get(ENV_PATH) or None
         if path is not None:
-            return read_records(Path(path))
+            return list(read_json_records(Path(path), "MBPP"))
         return _from_hub(self.config)
 
     def prompt(self, task: Task) -> list[Message]:
@@ -158,39 +157,6 @@ def signature(code: str, name: str) -> str:
         re.MULTILINE | re.DOTALL,
     )
     return match.group(0) if match else ""
-
-
-def read_records(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
-    """(location, record) pairs from a JSON array or JSON-lines file (.gz too)."""
-    if not path.is_file():
-        raise ConfigError(f"MBPP data file not found: {path}")
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read MBPP data {path}: {exc}") from exc
-    if text.lstrip().startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-        out = [(f"{path} item {i}", r) for i, r in enumerate(records)]
-    else:
-        out = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                out.append((f"{path} line {number}", json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{path} line {number}: invalid JSON: {exc.msg}") from exc
-    for where, record in out:
-        if not isinstance(record, dict):
-            raise ConfigError(f"{where}: expected a JSON object, got {type(record).__name__}")
-    if not out:
-        raise ConfigError(f"{path}: no MBPP records")
-    return out
 
 
 def _from_hub(config: str) -> list[tuple[str, Mapping[str, Any]]]:

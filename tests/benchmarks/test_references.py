@@ -36,16 +36,12 @@ def test_mbpp_fixture_references_pass(mbpp_fixture: Path, mbpp_sanitized_fixture
 
 
 @pytest.mark.shared_data
-def test_mbpp_real_references_pass_all_974() -> None:
-    results = run_references("mbpp", shared_path("datasets", "mbpp.jsonl"),
+@pytest.mark.parametrize(("name", "file", "count"), [
+    ("mbpp", "mbpp.jsonl", 974),
+    ("mbpp-sanitized", "sanitized-mbpp.json", 427),
+])
+def test_mbpp_real_references_pass(name: str, file: str, count: int) -> None:
+    results = run_references(name, shared_path("datasets", file),
                              ids=[str(i) for i in range(1, 975)])
-    assert len(results) == 974
-    assert_all_pass(results)
-
-
-@pytest.mark.shared_data
-def test_mbpp_sanitized_references_pass_all_427() -> None:
-    results = run_references("mbpp-sanitized", shared_path("datasets", "sanitized-mbpp.json"),
-                             ids=[str(i) for i in range(1, 975)])
-    assert len(results) == 427
+    assert len(results) == count
     assert_all_pass(results)

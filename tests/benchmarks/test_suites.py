@@ -155,3 +155,48 @@ def test_mbpp_real_files_load() -> None:
     sanitized = get_benchmark("mbpp-sanitized").load(
         data=shared_path("datasets", "sanitized-mbpp.json"))
     assert len(sanitized) == 257  # the sanitized test split
+
+
+def test_mbpp_from_the_hub_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hub path turns every split of `datasets.load_dataset` into tasks, suite order.
+
+    `datasets` is optional and the tests are offline, so a stand-in module answers with
+    rows in the hub's schema (the full config's field names)."""
+    import sys
+    import types
+
+    rows = {
+        "train": [{"task_id": 601, "text": "t", "code": "def f(x):\n    return x",
+                   "test_list": ["assert f(1) == 1"], "test_setup_code": "",
+                   "challenge_test_list": []}],
+        "test": [{"task_id": 12, "text": "t", "code": "def g(x):\n    return -x",
+                  "test_list": ["assert g(1) == -1"], "test_setup_code": "",
+                  "challenge_test_list": []},
+                 {"task_id": 11, "text": "t", "code": "def h():\n    return 0",
+                  "test_list": ["assert h() == 0"], "test_setup_code": "",
+                  "challenge_test_list": []}],
+    }
+    calls: list[tuple] = []
+
+    def load_dataset(name: str, config: str) -> dict:
+        calls.append((name, config))
+        return rows
+
+    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=load_dataset))
+    tasks = get_benchmark("mbpp").load()
+    assert [t.task_id for t in tasks] == ["MBPP/11", "MBPP/12"]
+    assert calls == [("google-research-datasets/mbpp", "full")]
+    assert get_benchmark("mbpp-sanitized").load(ids=["601"])[0].entry_point == "f"
+    assert calls[-1] == ("google-research-datasets/mbpp", "sanitized")
+
+
+def test_mbpp_hub_failure_says_how_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    def load_dataset(name: str, config: str) -> dict:
+        raise ConnectionError("offline")
+
+    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=load_dataset))
+    with pytest.raises(ConfigError, match="cannot load google-research-datasets/mbpp.*--data"):
+        get_benchmark("mbpp").load()

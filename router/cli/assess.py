@@ -62,12 +62,16 @@ def assess(
         models=chosen, benchmarks=params.benchmarks, limit=limit, samples=samples,
         temperature=temperature, seed=seed, export_dir=export_dir,
         opencode_config=opencode_config)
+    from router.cli.prefect_env import quiet_stderr
+
     if json_out:
-        result = assess_flow(**kwargs)
+        with quiet_stderr():
+            result = assess_flow(**kwargs)
         print_json({"models": result["models"], "exports": result.get("exports"),
                     "skipped_benchmarks": result.get("skipped_benchmarks", {})})
     else:
-        result = run_with_progress(assess_flow, kwargs, chosen, params.benchmarks)
+        with quiet_stderr():
+            result = run_with_progress(assess_flow, kwargs, chosen, params.benchmarks)
         print_summary(result)
     failed = any(m["status"] == "failed" for m in result["models"].values())
     raise typer.Exit(1 if failed else 0)

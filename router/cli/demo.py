@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import shutil
 from pathlib import Path
@@ -73,9 +71,9 @@ def _pipeline(home: Path, limit: int, quiet: bool) -> dict:
 
     kwargs = dict(models=report.queued, benchmarks=["humaneval"], limit=limit,
                   export_dir=str(home / "exports"))
-    # The flow runs on a temporary local Prefect server; its shutdown chatter is not
-    # for the user (real failures surface as exceptions or failed model statuses).
-    with contextlib.redirect_stderr(io.StringIO()):
+    from router.cli.prefect_env import quiet_stderr
+
+    with quiet_stderr():
         if quiet:
             assessed = assess_flow(**kwargs)
         else:

@@ -10,7 +10,10 @@ Every value is a default (`setdefault`): a user's own Prefect settings win.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+from collections.abc import Iterator
 
 DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
@@ -23,3 +26,14 @@ DEFAULTS = {
 def prefect_defaults() -> None:
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Hide what Prefect's temporary server prints while it shuts down.
+
+    Real failures still reach the user: as exceptions (one line from the CLI) or as
+    failed models in the summary.
+    """
+    with contextlib.redirect_stderr(io.StringIO()):
+        yield

@@ -5,7 +5,7 @@ it is no sandbox, and routerx runs model-written code on a machine holding API k
 
 What one Python job gets (``Sandbox.run``; design in ``pool``, ``worker``, ``child``):
 
-- its own process, cloned from a pre-forked worker, as PID 1 of a fresh PID namespace:
+- its own process, forked from a pre-forked worker, as PID 1 of a fresh PID namespace:
   no other process is visible (no /proc at all), and when it ends or times out the
   kernel kills everything it started;
 - the worker's namespaces: an empty network namespace (not even the host's 127.0.0.1),

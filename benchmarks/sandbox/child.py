@@ -1,4 +1,4 @@
-"""The sandboxed side of one Python job: confine this freshly cloned process, run the
+"""The sandboxed side of one Python job: confine this freshly forked process, run the
 program, report how it ended.
 
 Runs as PID 1 of a new PID namespace (so when it ends, every process it started is
@@ -51,9 +51,9 @@ def classify(exc: BaseException) -> str:
 
 def confine_self(scratch: str, out_fd: int, result_fd: int, devnull: int,
                  limits: confine.Limits) -> int:
-    """Everything between the clone and the first line of untrusted code; returns the
+    """Everything between the fork and the first line of untrusted code; returns the
     descriptor the verdict goes to. The environment (PATH, LANG, HOME and TMPDIR in
-    ``scratch``) was set by the worker before the clone."""
+    ``scratch``) was set by the worker before the fork."""
     os.setsid()  # no parent-death signal: the worker's PID namespace covers that
     # lift both pipes above the numbers they are moved to, so no dup2 clobbers one
     result_fd = fcntl.fcntl(result_fd, fcntl.F_DUPFD_CLOEXEC, 10)

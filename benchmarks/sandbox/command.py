@@ -5,7 +5,7 @@ Why a fresh helper interpreter per command rather than a pool worker: each comma
 needs its own filesystem view (its workdir read-write and its read-only paths at their
 host paths), and a command lasts seconds, so the helper's ~50 ms start is noise. The
 helper starts with an empty environment, hands the workdir to the sandbox user, enters
-network, mount, UTS and IPC namespaces and the allow-listed read-only root, then clones
+network, mount, UTS and IPC namespaces and the allow-listed read-only root, then forks
 an init (PID 1 of a new PID namespace) that drops privileges, starts the command and
 reaps whatever it leaves behind. On the deadline the helper kills the init, and with it
 every process of the command.
@@ -108,7 +108,8 @@ def helper_main() -> None:
     out_r, out_w = os.pipe()
     res_r, res_w = os.pipe()
     start = time.monotonic()
-    pid = linux.fork_into(linux.CLONE_NEWPID | linux.CLONE_NEWNS)
+    linux.unshare(linux.CLONE_NEWPID)  # for the init forked next; its procfs is its own
+    pid = os.fork()
     if pid == 0:
         try:
             os.close(out_r)

@@ -3,8 +3,8 @@
 Why ctypes and not ``os.unshare`` / bubblewrap: ``os.unshare`` arrived in Python 3.12
 and bubblewrap is a system package CI would have to install; libc is always there.
 Every wrapper raises ``OSError`` with errno set, like the ``os`` functions do.
-Prototypes are bound once at import: the per-sample calls (clone, prctl, close_range)
-run in a freshly forked child, where every page Python touches is a copy-on-write fault.
+Prototypes are bound once at import: the per-sample calls run around a fork, where
+every page Python touches is a copy-on-write fault.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ import ctypes
 import os
 
 _libc = ctypes.CDLL(None, use_errno=True)
-# syscall(2) through PyDLL keeps the GIL held across the call: a raw clone() must look
-# to the interpreter exactly like os.fork() does (GIL held, then the after-fork hooks).
-_libc_gil = ctypes.PyDLL(None, use_errno=True)
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -23,7 +20,6 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-SIGCHLD = 17
 
 MS_RDONLY = 1
 MS_NOSUID = 2
@@ -44,10 +40,8 @@ MOUNT_ATTR_RDONLY = 0x1
 MOUNT_ATTR_NOSUID = 0x2
 MOUNT_ATTR_NODEV = 0x4
 
-_SYSCALLS = {"x86_64": {"clone": 56, "pivot_root": 155, "close_range": 436,
-                        "mount_setattr": 442},
-             "aarch64": {"clone": 220, "pivot_root": 41, "close_range": 436,
-                         "mount_setattr": 442}}
+_SYSCALLS = {"x86_64": {"pivot_root": 155, "close_range": 436, "mount_setattr": 442},
+             "aarch64": {"pivot_root": 41, "close_range": 436, "mount_setattr": 442}}
 _MACHINE = {"arm64": "aarch64"}.get(os.uname().machine, os.uname().machine)
 SUPPORTED = _MACHINE in _SYSCALLS
 _NR = _SYSCALLS.get(_MACHINE, {})
@@ -62,6 +56,7 @@ def _proto(lib: ctypes.CDLL, name: str, restype: type, *argtypes: type) -> ctype
 
 _c_str = ctypes.c_char_p
 _unshare = _proto(_libc, "unshare", ctypes.c_int, ctypes.c_int)
+_setns = _proto(_libc, "setns", ctypes.c_int, ctypes.c_int, ctypes.c_int)
 _mount = _proto(_libc, "mount", ctypes.c_int, _c_str, _c_str, _c_str, ctypes.c_ulong, _c_str)
 _umount2 = _proto(_libc, "umount2", ctypes.c_int, _c_str, ctypes.c_int)
 _sethostname = _proto(_libc, "sethostname", ctypes.c_int, _c_str, ctypes.c_size_t)
@@ -75,11 +70,6 @@ _syscall_3u = _proto(ctypes.CDLL(None, use_errno=True), "syscall", ctypes.c_long
 _syscall_setattr = _proto(ctypes.CDLL(None, use_errno=True), "syscall", ctypes.c_long,
                           ctypes.c_long, ctypes.c_int, _c_str, ctypes.c_uint,
                           ctypes.c_void_p, ctypes.c_size_t)
-_syscall_clone = _proto(_libc_gil, "syscall", ctypes.c_long, ctypes.c_long, ctypes.c_ulong,
-                        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
-_before_fork = _proto(ctypes.pythonapi, "PyOS_BeforeFork", None)
-_after_child = _proto(ctypes.pythonapi, "PyOS_AfterFork_Child", None)
-_after_parent = _proto(ctypes.pythonapi, "PyOS_AfterFork_Parent", None)
 
 
 def _nr(name: str) -> int:
@@ -101,6 +91,24 @@ def _enc(s: str | None) -> bytes | None:
 
 def unshare(flags: int) -> None:
     _check(_unshare(flags), "unshare")
+
+
+def setns(fd: int, nstype: int) -> None:
+    _check(_setns(fd, nstype), "setns")
+
+
+def fork_into_new_pid_namespace(own_pid_ns: int) -> int:
+    """``os.fork()`` whose child is PID 1 of a fresh PID namespace.
+
+    A new PID namespace applies to the caller's *next* child only, and can be asked
+    for again only once the caller's children are back in its own namespace: hence
+    setns to ``own_pid_ns`` (an fd of /proc/self/ns/pid) first. os.fork rather than
+    a raw clone(CLONE_NEWPID): libc's fork runs the pthread_atfork handlers that
+    threaded libraries (OpenBLAS, imported by a numpy preload) need in the child.
+    """
+    setns(own_pid_ns, CLONE_NEWPID)
+    unshare(CLONE_NEWPID)
+    return os.fork()
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int,
@@ -149,24 +157,3 @@ def prctl(option: int, arg: int) -> None:
 def prctl_ptr(option: int, arg: int, address: int) -> None:
     """prctl with a pointer as its third argument (PR_SET_SECCOMP)."""
     _check(_prctl(option, arg, address, 0, 0), "prctl")
-
-
-def fork_into(flags: int) -> int:
-    """``os.fork()`` that also creates the namespaces in ``flags`` for the child.
-
-    Why clone instead of fork + unshare: a new PID namespace applies only to children
-    of the caller, so fork + unshare(CLONE_NEWPID) needs a second fork per sample.
-    clone(CLONE_NEWPID) makes the child PID 1 of a fresh namespace in one step; the
-    interpreter's fork hooks run around it exactly as in ``os.fork``.
-    """
-    nr = _nr("clone")
-    _before_fork()
-    pid = _syscall_clone(nr, flags | SIGCHLD, None, None, None, None)
-    if pid == 0:
-        _after_child()
-        return 0
-    errno = ctypes.get_errno()
-    _after_parent()
-    if pid < 0:
-        raise OSError(errno, f"clone: {os.strerror(errno)}")
-    return pid

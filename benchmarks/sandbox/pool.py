@@ -3,7 +3,7 @@
 Why a pool: starting an interpreter and importing modules costs tens of milliseconds,
 a fork of a warm worker well under one. Each worker (``benchmarks.sandbox.worker``)
 is a fresh interpreter started with an empty environment that already sits in its
-namespaces; a job costs one clone of it. The host never runs sample code: it only
+namespaces; a job costs one fork of it. The host never runs sample code: it only
 hands programs to workers and collects verdicts, so a sample's failure (or a dead
 worker) is always a Verdict and the batch carries on.
 """

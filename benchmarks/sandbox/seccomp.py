@@ -2,7 +2,9 @@
 
 Why: inside a new user namespace an unprivileged process holds every capability over
 the namespaces it creates, which opens large parts of the kernel (netfilter, mounts of
-new filesystems) to it; most recent kernel escalations start there. Python programs and
+new filesystems) to it; most recent kernel escalations start there. (``setns`` stays
+allowed: the worker needs it, and it takes a capability no sandboxed process has or,
+without user namespaces, can get.) Python programs and
 test suites need none of what is refused here. Refusals return an errno (EPERM, or
 ENOSYS for ``clone3``, whose flags a filter cannot read, so libc falls back to
 ``clone``); a foreign system-call ABI (i386 or x32 on x86_64) kills the process, since
@@ -34,17 +36,17 @@ _X32_BIT = 0x40000000
 
 _ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 _NR = {
-    "x86_64": {"clone": 56, "unshare": 272, "setns": 308, "clone3": 435, "bpf": 321,
+    "x86_64": {"clone": 56, "unshare": 272, "clone3": 435, "bpf": 321,
                "perf_event_open": 298, "userfaultfd": 323, "keyctl": 250, "add_key": 248,
                "request_key": 249, "io_uring_setup": 425, "kexec_load": 246,
                "kexec_file_load": 320},
-    "aarch64": {"clone": 220, "unshare": 97, "setns": 268, "clone3": 435, "bpf": 280,
+    "aarch64": {"clone": 220, "unshare": 97, "clone3": 435, "bpf": 280,
                 "perf_event_open": 241, "userfaultfd": 282, "keyctl": 219, "add_key": 217,
                 "request_key": 218, "io_uring_setup": 425, "kexec_load": 104,
                 "kexec_file_load": 294},
 }
 #: system calls refused outright, with the errno they return
-REFUSED = {"setns": errno.EPERM, "clone3": errno.ENOSYS, "bpf": errno.EPERM,
+REFUSED = {"clone3": errno.ENOSYS, "bpf": errno.EPERM,
            "perf_event_open": errno.EPERM, "userfaultfd": errno.EPERM,
            "keyctl": errno.EPERM, "add_key": errno.EPERM, "request_key": errno.EPERM,
            "io_uring_setup": errno.ENOSYS, "kexec_load": errno.EPERM,

@@ -1,12 +1,12 @@
 """A pre-forked worker: enters the sandbox's namespaces once, then runs Python jobs,
-each in a fresh clone of itself.
+each in a fresh fork of itself.
 
 A worker is a fresh interpreter (``spawn``: no byte of the host's memory, so no key).
 It becomes PID 1 of its own PID namespace (``lifeline``), imports the preload modules
 once, unshares its network (empty), UTS, IPC (System V IPC disabled) and mount
 namespaces, pivots into the read-only view (``rootfs``), installs the seccomp filter,
 and only then accepts jobs. Per job it
-makes an empty scratch directory for the sandbox user, clones a child into a new PID
+makes an empty scratch directory for the sandbox user, forks a child into a new PID
 namespace (``benchmarks.sandbox.child``), enforces the wall clock, kills the child on
 timeout (which takes its whole PID namespace, every process it started, down) and
 removes the scratch directory.
@@ -37,7 +37,6 @@ from benchmarks.sandbox.supervise import Ended, signal_name, supervise
 
 WORKER_NAMESPACES = (linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWUTS
                      | linux.CLONE_NEWIPC)
-SAMPLE_NAMESPACES = linux.CLONE_NEWPID
 RESULT_LIMIT = 64 * 1024
 CHILD_STATUSES = ("passed", "failed", "error", "out_of_memory")
 #: System V IPC objects would outlive a sample inside the worker's IPC namespace
@@ -58,6 +57,7 @@ def setup(config: dict[str, Any]) -> None:
         raise OSError(exc.errno, "cannot create network, mount, IPC and UTS namespaces "
                       f"(unshare: {exc.strerror}); the sandbox needs root") from exc
     linux.sethostname("sandbox")
+    config["pid_ns"] = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     for key, value in _NO_SYSV_IPC.items():
         with open(f"/proc/sys/{key}", "w") as fh:
             fh.write(value)
@@ -99,7 +99,7 @@ def run_job(job: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     res_r, res_w = os.pipe()
     start = time.monotonic()
     try:
-        pid = linux.fork_into(SAMPLE_NAMESPACES)
+        pid = linux.fork_into_new_pid_namespace(config["pid_ns"])
     except OSError as exc:
         for fd in (out_r, out_w, res_r, res_w):
             os.close(fd)

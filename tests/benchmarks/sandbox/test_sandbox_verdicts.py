@@ -162,3 +162,12 @@ def test_large_programs_are_delivered_whole(sandbox: Sandbox) -> None:
     body = "\n".join(f"v{i} = {i}" for i in range(20000))
     programs = [body + f"\nassert v19999 == 19999\nassert {i} >= 0" for i in range(4)]
     assert [v.status for v in sandbox.run([Job(p) for p in programs])] == ["passed"] * 4
+
+
+def test_a_threaded_preload_still_works_in_every_sample() -> None:
+    # numpy starts OpenBLAS threads at import; a child forked without libc's atfork
+    # handlers would hang in its first matrix product
+    program = ("import numpy as np\na = np.ones((300, 300))\n"
+               "assert float((a @ a)[0, 0]) == 300.0\n")
+    with Sandbox(workers=1, preload=["numpy"]) as sb:
+        assert [v.status for v in sb.run([Job(program, timeout_s=20)] * 3)] == ["passed"] * 3

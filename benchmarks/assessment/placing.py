@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from benchmarks.placement import (
@@ -45,7 +46,23 @@ def place_all(
     weights: Mapping[str, Mapping[str, float]] = DEFAULT_CATEGORY_WEIGHTS,
     database_url: str | None = None,
 ) -> dict[str, list[Decision]]:
-    """Recompute every category's placements and fallback table in one transaction."""
+    """Recompute every category's placements and fallback table in one transaction.
+
+    Two assessments finishing at once may both insert a model's first placement; the
+    loser's transaction rolls back whole and is recomputed from what the winner wrote.
+    """
+    for attempt in range(3):
+        try:
+            return _place_all(weights, database_url)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _place_all(
+    weights: Mapping[str, Mapping[str, float]], database_url: str | None
+) -> dict[str, list[Decision]]:
     with Session(get_engine(database_url)) as s:
         evidence = current_evidence(s)
         result: dict[str, list[Decision]] = {}

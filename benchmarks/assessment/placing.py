@@ -84,7 +84,7 @@ def _place_all(
                                 if k not in ("model_id", "category")}
                 row.assessed_at = now
                 s.add(row)
-            if decisions:
+            if decisions or existing:  # an emptied category must not keep a stale table
                 write_fallback_table(s, category, [d.model_id for d in decisions])
             result[category] = decisions
         bump_version(s, PLACEMENTS)

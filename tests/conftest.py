@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# ../shared/data beside the checkout, or wherever ROUTERX_SHARED_DATA points.
+SHARED_DATA = Path(os.environ.get("ROUTERX_SHARED_DATA")
+                   or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 POSTGRES_URL = os.environ.get(
     "ROUTERX_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -26,6 +26,7 @@ from fastapi import BackgroundTasks, Body, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from starlette.concurrency import run_in_threadpool
 
 from router.api_fast_route import FastRoute
 from router.errors import InputError, RouterxError, RoutingError, StoreError, UnknownNameError
@@ -62,6 +63,16 @@ class OutcomeIn(BaseModel):
     file_size: int | None = Field(default=None, ge=0)
     language: str | None = Field(default=None, max_length=50)
     is_exploration: StrictBool = False
+
+
+class PinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(min_length=1, max_length=100)
+    model: str = Field(min_length=1, max_length=300, description="provider/model")
+    task_id: str | None = Field(default=None, max_length=200, description="pin one task only")
+    duration: str | None = Field(default=None, max_length=50, description="e.g. 30m, 2h, 1d")
+    note: str | None = Field(default=None, max_length=500)
 
 
 class ExplorationIn(BaseModel):
@@ -221,12 +232,52 @@ def create_app(
         r: RouterDep,
         category: Annotated[str, Query(min_length=1, max_length=100)],
         exclude: Annotated[list[str] | None, Query()] = None,
+        task_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     ) -> Response:
         """A model for a task of `category`, its provider and fallback chain, and why.
 
-        Returns {"model", "provider", "fallbacks", "is_exploration", "reason", "category"}.
+        With `task_id` the task keeps its model while its outcomes (posted with the same
+        `task_id`) succeed. Returns {"model", "provider", "fallbacks", "is_exploration",
+        "reason", "category"}.
         """
-        return _json(r.route(category, exclude=exclude or ()).to_dict())
+        if task_id is None:
+            return _json(r.route(category, exclude=exclude or ()).to_dict())
+        selection = await run_in_threadpool(  # a task's state is one store read
+            r.route, category, task_id=task_id, exclude=exclude or ()
+        )
+        return _json(selection.to_dict())
+
+    @app.get("/v1/pins", dependencies=auth, tags=["pins"])
+    def pins(r: RouterDep) -> dict[str, Any]:
+        """The operator pins in force (expired ones are left out)."""
+        from router.pins import list_pins
+        from router.store import session_scope
+
+        with session_scope(r.database_url) as session:
+            return {"pins": [p.to_dict() for p in list_pins(session)]}
+
+    @app.post("/v1/pins", dependencies=auth, tags=["pins"], status_code=201)
+    def add_pin(r: RouterDep, body: PinIn) -> dict[str, Any]:
+        """Pin a model for a category or one task; a model not in the catalogue or
+        retired: 422 with the reason."""
+        from router.durations import parse_duration
+
+        duration = parse_duration(body.duration) if body.duration is not None else None
+        return r.pin(body.category, body.model, task_id=body.task_id, duration=duration,
+                     note=body.note).to_dict()
+
+    @app.delete("/v1/pins", dependencies=auth, tags=["pins"])
+    def delete_pin(
+        r: RouterDep,
+        category: Annotated[str, Query(min_length=1, max_length=100)],
+        task_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    ) -> dict[str, Any]:
+        """Remove the pin of a category (or of one task); none there: 404."""
+        try:
+            r.unpin(category, task_id=task_id)
+        except InputError as exc:
+            raise _NotFound(str(exc)) from None
+        return {"unpinned": True, "category": category, "task_id": task_id}
 
     @app.post("/v1/outcomes", dependencies=auth, tags=["routing"], status_code=201)
     def outcomes(

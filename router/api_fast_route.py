@@ -4,8 +4,9 @@ FastAPI's per-request machinery (dependency solving, parameter models, response
 classes) costs several hundred microseconds on a small machine: twenty times the route
 itself, and the difference between about 1,000 and several thousand routes per second on
 one worker. This middleware answers only the happy path: a GET of `/v1/route` with a
-valid category, the right bearer token when one is configured, and a route that
-succeeds. Anything else (a missing or overlong category, a wrong token, a category with
+valid category and no task id (a task's route reads the store, so it goes to the
+endpoint's thread pool), the right bearer token when one is configured, and a route
+that succeeds. Anything else (a missing or overlong category, a wrong token, a category with
 no usable model) is handed to the FastAPI endpoint of the same path, so validation
 messages, status codes and the OpenAPI schema come from one place.
 
@@ -65,7 +66,7 @@ class FastRoute:
             return
         params = parse_qs(scope["query_string"].decode("latin-1"))
         categories = params.get("category")
-        if not categories or not 1 <= len(categories[-1]) <= 100:
+        if not categories or not 1 <= len(categories[-1]) <= 100 or "task_id" in params:
             await self.app(scope, receive, send)
             return
         try:

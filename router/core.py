@@ -15,9 +15,11 @@ import numpy as np
 from router.beliefs import PosteriorBook
 from router.errors import RoutingError
 from router.exploration import ExplorationStatus
+from router.pins import PinBook
 from router.routing_table import RoutingTable
 from router.selection import Selection
 from router.strategies import CHAIN, RouteRequest, Strategy
+from router.tasks_state import TaskSnapshot
 
 
 class RoutingCore:
@@ -30,8 +32,11 @@ class RoutingCore:
         discount: float,
         default_category: str,
         chain: Sequence[Strategy] = CHAIN,
+        stuck_after: int = 2,
     ) -> None:
         self.rng = rng
+        self.pins = PinBook()
+        self.stuck_after = stuck_after
         self.beliefs = PosteriorBook(discount, rng)
         self.default_category = default_category
         self.chain = tuple(chain)
@@ -55,6 +60,9 @@ class RoutingCore:
         self.exploration = status
         if strength_changed:
             self._arrange_all()
+
+    def set_pins(self, pins: PinBook) -> None:
+        self.pins = pins
 
     def observe(self, category: str, models: Sequence[str], rewards: np.ndarray) -> None:
         """Every outcome updates the beliefs: exploitation's as much as exploration's."""
@@ -80,7 +88,14 @@ class RoutingCore:
             "Load some with `routerx placements import FILE.json` or run `routerx assess`."
         )
 
-    def route(self, category: str, exclude: Iterable[str] = ()) -> Selection:
+    def route(
+        self,
+        category: str,
+        exclude: Iterable[str] = (),
+        *,
+        task_id: str | None = None,
+        task: TaskSnapshot | None = None,
+    ) -> Selection:
         resolved, note = self.resolve(category)
         table = self.table.categories[resolved]
         if not table.models:
@@ -96,7 +111,7 @@ class RoutingCore:
                     f"every candidate of category {resolved!r} is excluded "
                     f"({', '.join(table.models)})"
                 )
-        request = RouteRequest(category, table, excluded, allowed, note)
+        request = RouteRequest(category, table, excluded, allowed, note, task_id, task)
         for strategy in self.chain:
             selection = strategy.select(request, self)
             if selection is not None:

@@ -31,6 +31,7 @@ from router.core import RoutingCore
 from router.errors import InputError, UnknownNameError
 from router.exploration import ExplorationStatus, read_exploration, write_exploration
 from router.outcomes import OutcomeRecord, insert_outcomes, load_outcomes
+from router.pins import PinEntry, load_pin_book, remove_pin, set_pin
 from router.reward import rewards as compute_rewards
 from router.router_config import RouterConfig, load_router_config
 from router.routing_table import RoutingTable, load_routing_table
@@ -38,7 +39,8 @@ from router.selection import Selection
 from router.store import get_engine, session_scope
 from router.store.models import Model
 from router.store.types import utcnow
-from router.store.versions import EXPLORATION, ROUTING_KEYS, read_versions
+from router.store.versions import EXPLORATION, PINS, ROUTING_KEYS, read_versions
+from router.tasks_state import load_task, record_task_outcomes, save_route
 from router.tracker import ModelPerformance, PerformanceTracker
 
 log = logging.getLogger(__name__)
@@ -87,13 +89,16 @@ class Router:
             self._versions = read_versions(session)
             table = load_routing_table(session)
             status = read_exploration(session)
+            pins = load_pin_book(session)
         self._core = RoutingCore(
             table,
             status,
             rng=np.random.default_rng(seed),
             discount=self.config.discount,
             default_category=self.config.default_category,
+            stuck_after=self.config.stuck_after,
         )
+        self._core.set_pins(pins)
         self._next_check = time.monotonic() + self.config.refresh_seconds
 
     # -- reading ------------------------------------------------------------------------
@@ -116,18 +121,30 @@ class Router:
 
     # -- routing ------------------------------------------------------------------------
 
-    def route(self, category: str, *, exclude: Iterable[str] = ()) -> Selection:
+    def route(
+        self, category: str, *, task_id: str | None = None, exclude: Iterable[str] = ()
+    ) -> Selection:
         """A model for a task of `category` (never one in `exclude`), with its fallbacks.
 
-        Raises RoutingError when no usable model exists; never invents one.
+        With `task_id`, the task keeps its model while its outcomes succeed and moves on
+        when they fail (see `router.strategies.stickiness`); that costs one store read,
+        and a write when the task's model changes. Raises RoutingError when no usable
+        model exists; never invents one.
         """
         if time.monotonic() >= self._next_check:
             self.refresh(force=False)
         core = self._core
         if core.exploration.active and not self._learned:
             self.learn()
-        with self._lock:
-            return core.route(category, exclude)
+        if task_id is None:
+            with self._lock:
+                return core.route(category, exclude)
+        with self._engine.begin() as conn:
+            task = load_task(conn, task_id)
+            with self._lock:
+                selection = core.route(category, exclude, task_id=task_id, task=task)
+            save_route(conn, task_id, selection, task)
+        return selection
 
     def refresh(self, *, force: bool = True) -> None:
         """Check the store's version counters now and reload what changed.
@@ -156,9 +173,12 @@ class Router:
             if versions == self._versions:
                 return
             changed = {k for k in versions if versions[k] != self._versions.get(k)}
-            table = load_routing_table(session) if changed - {EXPLORATION} else None
+            table = load_routing_table(session) if changed - {EXPLORATION, PINS} else None
             status = read_exploration(session) if EXPLORATION in changed else None
+            pins = load_pin_book(session) if changed - {EXPLORATION} else None
         with self._lock:
+            if pins is not None:
+                self._core.set_pins(pins)
             if status is not None:
                 self._core.set_exploration(status)
             if table is not None:
@@ -195,6 +215,31 @@ class Router:
         with self._lock:
             self._core.set_exploration(status)
         return status
+
+    # -- operator pins ------------------------------------------------------------------
+
+    def pin(
+        self,
+        category: str,
+        model: str,
+        *,
+        task_id: str | None = None,
+        duration: timedelta | None = None,
+        created_by: str | None = None,
+        note: str | None = None,
+    ) -> PinEntry:
+        """Pin `model` for every router sharing the store (this one at once, the others
+        on their next refresh). Refused for a model not in the catalogue or retired."""
+        with session_scope(self.database_url) as session:
+            entry = set_pin(session, category, model, task_id=task_id, duration=duration,
+                            created_by=created_by, note=note)
+        self.refresh(force=True)
+        return entry
+
+    def unpin(self, category: str, *, task_id: str | None = None) -> None:
+        with session_scope(self.database_url) as session:
+            remove_pin(session, category, task_id=task_id)
+        self.refresh(force=True)
 
     # -- outcomes -----------------------------------------------------------------------
 
@@ -259,6 +304,10 @@ class Router:
         with self._sync_lock:
             with self._engine.begin() as conn:
                 ids = insert_outcomes(conn, batch, providers)
+                record_task_outcomes(conn, [
+                    (r.task_id, r.category, r.model, r.success, r.is_exploration)
+                    for r in batch if r.task_id is not None
+                ])
             if self._learned:
                 rows = [
                     (r.category, r.model, r.success, r.accuracy, r.latency_ms, r.cost_usd,

@@ -55,6 +55,10 @@ class RouterConfig(BaseSettings):
     cost_target_usd: float | None = Field(
         default=None, gt=0, validation_alias="ROUTERX_COST_TARGET_USD"
     )
+    stuck_after: int = Field(
+        default=2, ge=1, validation_alias="ROUTERX_STUCK_AFTER",
+        description="a task that fails this many times in a row with one model moves on",
+    )
     session_discovery_stale_seconds: float = Field(
         default=3600.0, gt=0, validation_alias="ROUTERX_SESSION_DISCOVERY_STALE_SECONDS",
         description="POST /v1/session-start polls providers only if the last poll is older",

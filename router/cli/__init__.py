@@ -19,6 +19,7 @@ from router.cli import evaluate as _evaluate
 from router.cli import explore as _explore
 from router.cli import models as _models
 from router.cli import outcome as _outcome
+from router.cli import pin as _pin
 from router.cli import placements as _placements
 from router.cli import report as _report
 from router.cli import route as _route
@@ -42,6 +43,8 @@ app.command("evaluate")(_evaluate.evaluate)
 app.add_typer(_placements.app, name="placements")
 app.command("route")(_route.route)
 app.command("outcome")(_outcome.outcome)
+app.command("pin")(_pin.pin)
+app.command("unpin")(_pin.unpin)
 app.command("explore")(_explore.explore)
 app.command("serve")(_serve.serve)
 app.command("deploy")(_deploy.deploy)

@@ -33,7 +33,11 @@ def outcome(
     cost_usd: Annotated[float | None, typer.Option("--cost-usd", help="What it cost.")] = None,
     tokens_in: Annotated[int | None, typer.Option("--tokens-in")] = None,
     tokens_out: Annotated[int | None, typer.Option("--tokens-out")] = None,
-    task_id: Annotated[str | None, typer.Option("--task-id")] = None,
+    task_id: Annotated[
+        str | None,
+        typer.Option("--task-id", help="The task id given to `routerx route`: failures "
+                     "move that task to another model."),
+    ] = None,
     complexity: Annotated[str | None, typer.Option(help="e.g. low, medium, high.")] = None,
     file_size: Annotated[int | None, typer.Option("--file-size", help="Bytes.")] = None,
     language: Annotated[str | None, typer.Option(help="e.g. python.")] = None,

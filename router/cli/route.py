@@ -16,15 +16,20 @@ def route(
         typer.Option("--exclude", help="Never choose this model (repeatable), e.g. one "
                      "that just failed."),
     ] = None,
+    task_id: Annotated[
+        str | None,
+        typer.Option("--task-id", help="The agent's task: it keeps its model while it "
+                     "succeeds (report outcomes with the same --task-id)."),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Choose a model for a task of CATEGORY, with the fallback chain after it.
 
-    Example: routerx route --category code-generation --json
+    Example: routerx route --category code-generation --task-id fix-123 --json
     """
     from router.router import Router
 
-    selection = Router().route(category, exclude=exclude or ())
+    selection = Router().route(category, task_id=task_id, exclude=exclude or ())
     if json_out:
         print_json(selection.to_dict())
         return

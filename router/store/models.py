@@ -282,3 +282,47 @@ class PriceCatalog(SQLModel, table=True):
     source: str = Field(primary_key=True, max_length=200)
     fetched_at: datetime = _ts(default_factory=utcnow)
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+# --- operator pins and task state ------------------------------------------------------
+
+
+class Pin(SQLModel, table=True):
+    """An operator's override: route `category` (or one task of it) to `model_id`.
+
+    Stored, not configured, so every router process sharing the store obeys it and it
+    survives restarts. `task_id` None pins the whole category; `expires_at` None never
+    expires.
+    """
+
+    __tablename__ = "pin"
+    __table_args__ = (Index("ix_pin_category_task", "category", "task_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(max_length=100)
+    task_id: str | None = Field(default=None, max_length=200)
+    model_id: str = Field(max_length=300)
+    expires_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+    created_by: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class TaskState(SQLModel, table=True):
+    """Where one task stands, so several router processes agree on its model.
+
+    `revert` is set when the task's last failure was an exploration choice;
+    `failed_models` are never offered to the task again once it moves on.
+    """
+
+    __tablename__ = "task_state"
+
+    task_id: str = Field(primary_key=True, max_length=200)
+    category: str = Field(max_length=100)
+    model_id: str | None = Field(default=None, max_length=300)
+    strategy: str | None = Field(default=None, max_length=50)
+    explored: bool = False
+    revert: bool = False
+    consecutive_failures: int = 0
+    failed_models: list[str] = _json([])
+    updated_at: datetime = _ts(default_factory=utcnow)

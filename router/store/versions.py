@@ -8,7 +8,7 @@ of different machines sharing one PostgreSQL store do not have to agree.
 
 Whoever writes placements or fallback tables bumps `PLACEMENTS`; whoever changes a
 model's status in the catalogue (discovery, retirement) bumps `CATALOG`; exploration
-mode changes bump `EXPLORATION`.
+mode changes bump `EXPLORATION`; pinning or unpinning bumps `PINS`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from router.store.types import utcnow
 PLACEMENTS = "placements_version"
 CATALOG = "catalog_version"
 EXPLORATION = "exploration_version"
+PINS = "pins_version"
 
-ROUTING_KEYS: tuple[str, ...] = (PLACEMENTS, CATALOG, EXPLORATION)
+ROUTING_KEYS: tuple[str, ...] = (PLACEMENTS, CATALOG, EXPLORATION, PINS)
 
 _TABLE = StoreMeta.__table__  # type: ignore[attr-defined]
 

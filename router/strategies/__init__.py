@@ -10,8 +10,13 @@ from __future__ import annotations
 from router.strategies.base import RouteRequest, RoutingContext, Strategy, make_selection
 from router.strategies.exploration import ExplorationStrategy
 from router.strategies.fallback import FallbackTableStrategy
+from router.strategies.pins import CategoryPinStrategy, TaskPinStrategy
+from router.strategies.stickiness import TaskStickinessStrategy
 
 CHAIN: tuple[Strategy, ...] = (
+    TaskPinStrategy(),
+    CategoryPinStrategy(),
+    TaskStickinessStrategy(),
     ExplorationStrategy(),
     FallbackTableStrategy(),
 )

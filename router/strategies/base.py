@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
     from router.beliefs import PosteriorBook
     from router.exploration import ExplorationStatus
-    from router.routing_table import CategoryTable
+    from router.pins import PinBook
+    from router.routing_table import CategoryTable, RoutingTable
+    from router.tasks_state import TaskSnapshot
 
 
 @dataclass(slots=True)
@@ -27,7 +29,8 @@ class RouteRequest:
 
     `allowed` lists the candidate positions left after `exclude` (None: all of them), so
     strategies never offer an excluded model. `note` prefixes every reason (e.g. that
-    the default category stood in for an unknown one).
+    the default category stood in for an unknown one). `task` is the stored state of
+    `task_id` (None for a route without a task, or a task not seen before).
     """
 
     requested: str
@@ -35,6 +38,8 @@ class RouteRequest:
     exclude: frozenset[str]
     allowed: list[int] | None
     note: str = ""
+    task_id: str | None = None
+    task: TaskSnapshot | None = None
 
     @property
     def category(self) -> str:
@@ -42,11 +47,15 @@ class RouteRequest:
 
 
 class RoutingContext(Protocol):
-    """What strategies may read: the beliefs, the exploration switch, the seeded RNG."""
+    """What strategies may read: the beliefs, the exploration switch, the seeded RNG,
+    the routing table, the operator's pins, the stuck-task threshold."""
 
     beliefs: PosteriorBook
     exploration: ExplorationStatus
     rng: np.random.Generator
+    table: RoutingTable
+    pins: PinBook
+    stuck_after: int
 
 
 class Strategy(Protocol):

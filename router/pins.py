@@ -154,7 +154,8 @@ def load_pin_book(session: Session, *, now: datetime | None = None) -> PinBook:
     if not pins:
         return PinBook()
     models = {p.model for p in pins}
-    status = dict(session.exec(select(Model.id, Model.status).where(col(Model.id).in_(models))))
+    rows = session.exec(select(Model.id, Model.status).where(col(Model.id).in_(models))).all()
+    status = {m: s for m, s in rows}
     usable = {m for m in models if m in status and status[m] not in UNUSABLE_STATUSES}
     categories: dict[str, PinEntry] = {}
     tasks: dict[tuple[str, str], PinEntry] = {}

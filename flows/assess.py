@@ -48,6 +48,8 @@ def assess(
     shard_size: Annotated[int, Field(ge=1, le=1000)] = 20,
     export_dir: str | None = None,
     opencode_config: str | None = None,
+    report: Annotated[bool, Field(description="Render the HTML report and publish its "
+                                  "charts as artifacts (about 2 s).")] = True,
 ) -> dict[str, Any]:
     """Assess models, then place them in the hierarchy and write the exported files."""
     params = AssessParams(benchmarks=list(benchmarks), limit=limit, task_ids=task_ids,
@@ -83,7 +85,7 @@ def assess(
     finish_models_task(failures)
     place_task()
     paths = export_task(export_dir, opencode_config)
-    paths["report"] = artifacts_task(paths["scoring_matrix"])
+    paths["report"] = artifacts_task(paths["scoring_matrix"], report)
     summary = summary_task(model_ids, params.benchmarks)
     summary["exports"] = paths
     summary["skipped_benchmarks"] = skipped

@@ -60,9 +60,13 @@ def main() -> None:
         assess(models=["simulated/timed"], benchmarks=["humaneval"], limit=args.n,
                shard_size=max(1, args.n // 2))
         flow_s = time.perf_counter() - started
+        started = time.perf_counter()
+        assess(models=["simulated/timed"], benchmarks=["humaneval"], limit=args.n,
+               shard_size=max(1, args.n // 2), seed=1, report=False)
+        bare_s = time.perf_counter() - started
 
         params = AssessParams(benchmarks=["humaneval"], limit=args.n)
-        run = open_run("simulated/plain", "humaneval", params)
+        run = open_run("simulated/plain", "humaneval", params)  # same N samples, no Prefect
         started = time.perf_counter()
         asyncio.run(assess_shard(run, work_items(run, 1), params))
         plain_s = time.perf_counter() - started
@@ -71,8 +75,10 @@ def main() -> None:
     print(f"N={args.n} tasks, C={args.c}, provider delay {args.delay:.1f} s")
     print(f"assess flow: {flow_s:.2f} s; ideal ceil(N/C) x delay = {ideal:.2f} s; "
           f"ratio {flow_s / ideal:.3f} (target <= 1.25)")
+    print(f"assess flow without the HTML report's charts (report=False): {bare_s:.2f} s; "
+          f"ratio {bare_s / ideal:.3f}")
     print(f"plain shard function, no Prefect: {plain_s:.2f} s (ratio {plain_s / ideal:.3f}); "
-          f"Prefect overhead per sample: {(flow_s - plain_s) / args.n * 1000:.0f} ms")
+          f"Prefect overhead per sample: {(bare_s - plain_s) / args.n * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

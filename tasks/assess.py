@@ -86,7 +86,7 @@ def export_task(export_dir: str | None, opencode_config: str | None) -> dict[str
 
 
 @task(name="publish-artifacts", cache_policy=NONE)
-def artifacts_task(scoring_matrix_path: str) -> str:
+def artifacts_task(scoring_matrix_path: str, report: bool = True) -> str | None:
     """The placements, the scoring matrix and the report's charts in the Prefect UI."""
     from pathlib import Path
 
@@ -99,6 +99,8 @@ def artifacts_task(scoring_matrix_path: str) -> str:
     create_markdown_artifact(key="routerx-scoring-matrix",
                              markdown=Path(scoring_matrix_path).read_text(encoding="utf-8"),
                              description="Scoring matrix after this assessment")
+    if not report:
+        return None
     art = report_artifacts()
     create_link_artifact(key=art.link_key, link=art.link, link_text="routerx report")
     create_markdown_artifact(key=art.markdown_key, markdown=art.markdown)

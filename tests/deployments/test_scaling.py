@@ -6,39 +6,25 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy
 from sqlmodel import Session, func, select
 
 from benchmarks.simulated import SimulatedProvider
 from router.discovery import run_discovery
-from router.store import dispose_engines, get_engine
+from router.store import get_engine
 from router.store.models import BenchmarkRun, Placement, SampleResult
-from tests.conftest import POSTGRES_URL, _postgres_url_with_schema
+from tests.conftest import postgres_schema
 from tests.deployments.conftest import write_simulated_config
 
 
 @pytest.fixture
 def postgres_store() -> Iterator[str]:
     """An empty schema of the machine's PostgreSQL, dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
-    except sqlalchemy.exc.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable ({exc.orig}); start it")
-    try:
-        yield _postgres_url_with_schema(schema)
-    finally:
-        dispose_engines()
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 def _samples_by_run(url: str) -> dict[str, list[tuple[str, int]]]:

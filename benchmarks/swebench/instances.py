@@ -13,7 +13,6 @@ first N, or N drawn with a stated seed) so that two models meet the same instanc
 
 from __future__ import annotations
 
-import gzip
 import json
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -109,37 +108,10 @@ def from_record(record: Mapping[str, Any], where: str) -> Instance:
 
 def read_instances(path: Path) -> list[Instance]:
     """Instances from a JSON array or JSON-lines file, optionally gzipped."""
-    if not path.is_file():
-        raise ConfigError(f"SWE-bench data file not found: {path}; give a .json/.jsonl(.gz) "
-                          "file of instances")
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
-        raise ConfigError(f"cannot read SWE-bench data {path}: {exc}") from exc
-    pairs: list[tuple[str, Any]] = []
-    if text.lstrip().startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-        pairs = [(f"{path} item {i}", r) for i, r in enumerate(items)]
-    else:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    pairs.append((f"{path} line {number}", json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise ConfigError(f"{path} line {number}: invalid JSON: {exc.msg}") from exc
-    instances = []
-    for where, record in pairs:
-        if not isinstance(record, dict):
-            raise ConfigError(f"{where}: expected a JSON object, got {type(record).__name__}")
-        instances.append(from_record(record, where))
-    if not instances:
-        raise ConfigError(f"{path}: no SWE-bench instances")
-    return instances
+    from benchmarks.datafiles import read_json_records
+
+    return [from_record(record, where)
+            for where, record in read_json_records(path, "SWE-bench")]
 
 
 def from_hub(dataset: str = LITE, split: str = "test") -> list[Instance]:

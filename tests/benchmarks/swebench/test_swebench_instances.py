@@ -64,7 +64,7 @@ def test_bad_files_name_the_problem(tmp_path: Path) -> None:
         read_instances(_write(tmp_path / "w.jsonl", [wrong], True))
     empty = tmp_path / "e.jsonl"
     empty.write_text("\n")
-    with pytest.raises(ConfigError, match="no SWE-bench instances"):
+    with pytest.raises(ConfigError, match="no SWE-bench records"):
         read_instances(empty)
 
 

@@ -40,6 +40,11 @@ class RoutingCore:
         self.beliefs = PosteriorBook(discount, rng)
         self.default_category = default_category
         self.chain = tuple(chain)
+        # the chain of a route with no task and no pins in force: strategies that could
+        # only pass are left out, so such routes do not pay for them
+        self._bare_chain = tuple(
+            s for s in self.chain if not getattr(s, "needs_pins_or_task", False)
+        )
         self.exploration = exploration
         self.table = table
         self._arrange_all()
@@ -112,7 +117,8 @@ class RoutingCore:
                     f"({', '.join(table.models)})"
                 )
         request = RouteRequest(category, table, excluded, allowed, note, task_id, task)
-        for strategy in self.chain:
+        chain = self.chain if task_id is not None or self.pins else self._bare_chain
+        for strategy in chain:
             selection = strategy.select(request, self)
             if selection is not None:
                 return selection

@@ -59,6 +59,10 @@ class RoutingContext(Protocol):
 
 
 class Strategy(Protocol):
+    """A link of the chain. A strategy class may also set `needs_pins_or_task = True`
+    when it can only answer a route that names a task or while pins are in force; the
+    core then skips it for other routes."""
+
     name: str
 
     def select(self, request: RouteRequest, ctx: RoutingContext) -> Selection | None:

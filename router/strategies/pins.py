@@ -41,6 +41,7 @@ def _pinned(
 
 class TaskPinStrategy:
     name = "task-pin"
+    needs_pins_or_task = True
 
     def select(self, request: RouteRequest, ctx: RoutingContext) -> Selection | None:
         if request.task_id is None or not ctx.pins.tasks:
@@ -51,6 +52,7 @@ class TaskPinStrategy:
 
 class CategoryPinStrategy:
     name = "category-pin"
+    needs_pins_or_task = True
 
     def select(self, request: RouteRequest, ctx: RoutingContext) -> Selection | None:
         pins = ctx.pins.categories

@@ -22,6 +22,7 @@ from router.strategies.base import RouteRequest, RoutingContext, make_selection
 
 class TaskStickinessStrategy:
     name = "task-stickiness"
+    needs_pins_or_task = True
 
     def select(self, request: RouteRequest, ctx: RoutingContext) -> Selection | None:
         task = request.task

@@ -26,7 +26,8 @@ def pin(
     list_: Annotated[bool, typer.Option("--list", help="List the pins in force.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Pin a model for a category (or one task of it); every router obeys at once.
+    """Pin a model for a category (or one task of it); every router sharing the store
+    obeys it within its refresh interval (ROUTERX_REFRESH_SECONDS).
 
     A pin beats exploration and task stickiness; a model not in the catalogue, or
     retired, is refused.

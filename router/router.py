@@ -139,11 +139,17 @@ class Router:
         if task_id is None:
             with self._lock:
                 return core.route(category, exclude)
-        with self._engine.begin() as conn:
-            task = load_task(conn, task_id)
+        try:
+            with self._engine.begin() as conn:
+                task = load_task(conn, task_id)
+                with self._lock:
+                    selection = core.route(category, exclude, task_id=task_id, task=task)
+                save_route(conn, task_id, selection, task)
+        except SQLAlchemyError as exc:  # the database blinked: route as if the task were new
+            log.warning("router: task %r state unavailable, routing without it: %s",
+                        task_id, exc)
             with self._lock:
-                selection = core.route(category, exclude, task_id=task_id, task=task)
-            save_route(conn, task_id, selection, task)
+                return core.route(category, exclude, task_id=task_id)
         return selection
 
     def refresh(self, *, force: bool = True) -> None:

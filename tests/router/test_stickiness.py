@@ -172,3 +172,14 @@ def test_a_success_resets_the_run_of_failures(database_url: str) -> None:
     for ok in (False, True, False):
         r.record(sel, category=CATEGORY, success=ok, task_id="t")
     assert r.route(CATEGORY, task_id="t").model == sel.model  # not two in a row
+
+
+def test_task_route_survives_an_unreachable_store(tmp_path) -> None:  # noqa: ANN001
+    url = f"sqlite:///{tmp_path / 'gone.db'}"
+    seed(url, doc(3))
+    r = Router(url, config=RouterConfig(refresh_seconds=3600))
+    assert r.route(CATEGORY, task_id="t").model == "prov/model-0:8b"
+    with r._engine.begin() as conn:  # the task table vanishes (a broken store)
+        conn.exec_driver_sql("DROP TABLE task_state")
+    sel = r.route(CATEGORY, task_id="t")
+    assert (sel.model, sel.strategy) == ("prov/model-0:8b", "fallback-table")

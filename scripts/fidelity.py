@@ -35,6 +35,7 @@ import ast
 import builtins
 import fnmatch
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -52,7 +53,7 @@ from benchmarks.extraction import is_body  # noqa: E402
 from benchmarks.functional import FunctionalBenchmark  # noqa: E402
 from benchmarks.registry import Sample, SampleResult, Task, get_benchmark  # noqa: E402
 
-SHARED = REPO.parent / "shared" / "data"
+SHARED = Path(os.environ.get("ROUTERX_SHARED_DATA") or REPO.parent / "shared" / "data")
 
 #: file (relative to shared/data) -> adapter; globs allowed
 SOURCES: dict[str, str] = {

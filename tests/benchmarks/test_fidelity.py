@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.conftest import shared_path
+from tests.conftest import SHARED_DATA, shared_path
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,6 +38,7 @@ def load_script() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
+    module.SHARED = SHARED_DATA  # the tests' own idea of where the shared data is
     return module
 
 

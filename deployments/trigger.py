@@ -21,11 +21,12 @@ from router.discovery import (
     ProviderSummary,
     configured_providers,
     fresh_summaries,
+    latest_snapshots,
 )
 from router.errors import ConfigError
 from router.settings import load_settings
 from router.store import get_engine
-from router.store.models import DiscoverySnapshot, Model
+from router.store.models import Model
 
 SESSION_START = "discover/session-start"
 PICKUP_TIMEOUT = 30.0     # no worker took the run by then: poll from here instead
@@ -81,19 +82,12 @@ def report_since(started: datetime, names: list[str], if_stale: timedelta | None
     """The report of the polls stored since `started` (reused ones from `if_stale`)."""
     summaries: dict[str, ProviderSummary] = {}
     with Session(get_engine(database_url)) as session:
-        rows = session.exec(
-            select(DiscoverySnapshot)
-            .where(col(DiscoverySnapshot.provider).in_(names),
-                   DiscoverySnapshot.polled_at >= started)
-            .order_by(col(DiscoverySnapshot.polled_at).desc(), col(DiscoverySnapshot.id).desc())
-        ).all()
-        new_ids = {i for r in rows for i in r.new_ids}
+        latest = latest_snapshots(session, names, started)
+        new_ids = {i for r in latest.values() for i in r.new_ids}
         chat = set(session.exec(select(Model.id).where(col(Model.id).in_(new_ids),
                                                         col(Model.can_chat)))) if new_ids else set()
-    for snap in rows:
-        if snap.provider in summaries:
-            continue
-        summaries[snap.provider] = ProviderSummary(
+    for name, snap in latest.items():
+        summaries[name] = ProviderSummary(
             snap.status, len(snap.model_ids), snap.error, list(snap.new_ids),
             list(snap.removed_ids), list(snap.restored_ids),
             [i for i in snap.new_ids if i in chat], polled_at=snap.polled_at,

@@ -287,29 +287,35 @@ def record_polls(polls: Sequence[ProviderPoll], database_url: str | None = None)
 # --- staleness -------------------------------------------------------------------------
 
 
+def latest_snapshots(session: Session, names: Sequence[str],
+                     since: datetime) -> dict[str, DiscoverySnapshot]:
+    """Each provider's newest snapshot taken at or after `since` (absent if none)."""
+    rows = session.exec(
+        select(DiscoverySnapshot)
+        .where(col(DiscoverySnapshot.provider).in_(list(names)),
+               DiscoverySnapshot.polled_at >= since)
+        .order_by(col(DiscoverySnapshot.polled_at).desc(), col(DiscoverySnapshot.id).desc())
+    ).all()
+    latest: dict[str, DiscoverySnapshot] = {}
+    for snap in rows:
+        latest.setdefault(snap.provider, snap)
+    return latest
+
+
 def fresh_summaries(
     configs: Sequence[ProviderConfig], max_age: timedelta, database_url: str | None = None
 ) -> dict[str, ProviderSummary]:
     """Providers whose latest poll is younger than `max_age`, as reused summaries."""
-    cutoff = datetime.now(UTC) - max_age
     names = [c.name for c in configs if c.configured]
     if not names:
         return {}
-    fresh: dict[str, ProviderSummary] = {}
     with Session(get_engine(database_url)) as session:
-        rows = session.exec(
-            select(DiscoverySnapshot)
-            .where(col(DiscoverySnapshot.provider).in_(names),
-                   DiscoverySnapshot.polled_at >= cutoff)
-            .order_by(col(DiscoverySnapshot.polled_at).desc(), col(DiscoverySnapshot.id).desc())
-        ).all()
-    for snap in rows:
-        if snap.provider not in fresh:
-            fresh[snap.provider] = ProviderSummary(
-                snap.status, len(snap.model_ids), snap.error, reused=True,
-                polled_at=snap.polled_at, duration_ms=snap.duration_ms,
-            )
-    return fresh
+        latest = latest_snapshots(session, names, datetime.now(UTC) - max_age)
+    return {
+        name: ProviderSummary(snap.status, len(snap.model_ids), snap.error, reused=True,
+                              polled_at=snap.polled_at, duration_ms=snap.duration_ms)
+        for name, snap in latest.items()
+    }
 
 
 # --- the whole thing -------------------------------------------------------------------

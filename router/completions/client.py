@@ -9,6 +9,9 @@ budget counts only this request's own time, never the time spent queueing for a 
 Some models accept only their default temperature (OpenAI's reasoning models answer
 400 "Unsupported value: 'temperature'"). Such a request is sent once more without
 one, and the Completion says so (`temperature=None`) instead of the model failing.
+
+The reply arrives redacted (`send_json`): an answer that echoes the key is kept, stored
+and printed with every fragment of the key removed.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from router.errors import InputError, ProviderError, ProviderResponseError
 from router.placements import split_model_id
 from router.providers.catalog import ProviderConfig
 from router.providers.http import JSONReply, RetryPolicy, send_json
-from router.providers.keys import redact
 from router.settings import Settings
 
 _TEMPERATURE_REFUSED = re.compile(r"HTTP 400\b.*unsupported[^.]*\btemperature\b", re.I | re.S)
@@ -92,7 +94,7 @@ async def complete(
     except ProviderResponseError as exc:
         message = str(exc).removeprefix(f"{provider}: ")
         raise ProviderResponseError(
-            provider, redact(message, cfg.keys.secrets() if cfg.keys else ())
+            provider, cfg.keys.redactor.text(message) if cfg.keys else message
         ) from None
     return Completion(
         model_id=model_id, text=parsed.text, tokens_in=parsed.tokens_in,

@@ -7,6 +7,10 @@ attempt goes out at once with that one: the limited key rests while the others w
 
 `send_json` also reports what a caller measuring a model needs: the wall time of the
 attempt that succeeded (not of the backoff before it) and how many attempts it took.
+
+Nothing a provider says leaves here with a key in it: every string of a decoded reply
+(a 200 that echoes the key included) and every error message is redacted first, and
+only then cut to length (`router.redaction`).
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from router.errors import (
     ProviderResponseError,
     ProviderTimeout,
 )
-from router.providers.keys import KeyRing, redact
+from router.providers.keys import KeyRing
+from router.redaction import Redactor, truncate
 
 
 @dataclass(frozen=True)
@@ -98,9 +103,9 @@ class JSONReply:
     attempts: int       # tries it took, the successful one included
 
 
-def _describe_body(response: httpx.Response) -> str:
-    text = response.text.strip().replace("\n", " ")
-    return text[:200] + ("…" if len(text) > 200 else "")
+def _said(response: httpx.Response, redactor: Redactor) -> str:
+    """The start of a reply body for an error message: redacted whole, then cut."""
+    return truncate(response.text.strip().replace("\n", " "), 200, redactor)
 
 
 async def request_json(
@@ -131,7 +136,7 @@ async def send_json(
     `headers(key)` builds the auth headers for the key chosen for this attempt, so a
     retry after a 429 goes out with another key when there is one.
     """
-    secrets = keys.secrets() if keys else ()
+    redactor = keys.redactor if keys else Redactor(())
     key_env = keys.env_var if keys else "the key"
     path = httpx.URL(url).path
 
@@ -158,7 +163,7 @@ async def send_json(
             raise _Retryable("rate limited (HTTP 429)", ProviderRateLimited, retry_after)
         if status >= 500:
             raise _Retryable(
-                f"server error HTTP {status} on {method} {path}: {_describe_body(response)}",
+                f"server error HTTP {status} on {method} {path}: {_said(response, redactor)}",
                 ProviderError,
                 parse_retry_after(response.headers.get("retry-after")),
             )
@@ -166,19 +171,19 @@ async def send_json(
             raise ProviderAuthError(
                 provider,
                 f"HTTP {status}: the provider rejected the key in {key_env}; "
-                f"check that it is valid and has access ({_describe_body(response)})",
+                f"check that it is valid and has access ({_said(response, redactor)})",
             )
         if status >= 400:
             raise ProviderError(
-                provider, f"HTTP {status} on {method} {path}: {_describe_body(response)}"
+                provider, f"HTTP {status} on {method} {path}: {_said(response, redactor)}"
             )
         try:
-            body = response.json()
-        except ValueError:
+            body = redactor.json(response.json())
+        except (ValueError, RecursionError):
             raise ProviderResponseError(
                 provider,
                 f"{method} {path} answered with a body that is not JSON: "
-                f"{_describe_body(response)!r}",
+                f"{_said(response, redactor)!r}",
             ) from None
         return JSONReply(body, status, response.headers, latency_ms, tries)
 
@@ -194,9 +199,9 @@ async def send_json(
             with state:
                 return await attempt()
     except _Retryable as exc:
-        message = redact(f"{exc} (gave up after {tries} attempt(s))", secrets)
+        message = redactor.text(f"{exc} (gave up after {tries} attempt(s))")
         raise exc.final(provider, message) from None
     except ProviderError as exc:
-        message = redact(str(exc).removeprefix(f"{provider}: "), secrets)
+        message = redactor.text(str(exc).removeprefix(f"{provider}: "))
         raise type(exc)(provider, message) from None
     raise AssertionError("unreachable: tenacity either returns or raises")

@@ -6,6 +6,11 @@ import threading
 import time
 from collections.abc import Iterable
 
+from router.errors import ConfigError
+from router.redaction import Redactor, redact, redactor
+
+__all__ = ["KeyRing", "redact"]
+
 
 class KeyRing:
     """Hands out keys round-robin, skipping keys that are resting after a 429.
@@ -18,7 +23,15 @@ class KeyRing:
     def __init__(self, keys: Iterable[str], env_var: str) -> None:
         self._keys = [k.strip() for k in keys if k.strip()]
         if not self._keys:
-            raise ValueError(f"{env_var} holds no key")
+            raise ConfigError(f"{env_var} holds no key; set it to a key or a comma-separated list")
+        for n, key in enumerate(self._keys, 1):
+            # A key goes into an HTTP header: anything but visible ASCII would fail there
+            # with a transport error that says less (and would be echoed in no message).
+            if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
+                raise ConfigError(
+                    f"{env_var}: key {n} holds a character that cannot go in an HTTP header "
+                    "(only visible ASCII, no spaces); check the value you exported"
+                )
         self.env_var = env_var
         self._next = 0
         self._resting_until: dict[int, float] = {}
@@ -37,6 +50,11 @@ class KeyRing:
     def secrets(self) -> tuple[str, ...]:
         """Every key, for redaction of text that might echo one back."""
         return tuple(self._keys)
+
+    @property
+    def redactor(self) -> Redactor:
+        """Removes a fragment of any of these keys from text (every key of the ring)."""
+        return redactor(tuple(self._keys))
 
     def acquire(self) -> str:
         """The next key not resting; if all rest, the one that is free soonest."""
@@ -64,10 +82,3 @@ class KeyRing:
         now = time.monotonic()
         return all(self._resting_until.get(i, 0.0) > now for i in range(len(self._keys)))
 
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret (and its longest visible fragments) with ***."""
-    for secret in secrets:
-        if len(secret) >= 4 and secret in text:
-            text = text.replace(secret, "***")
-    return text

@@ -7,6 +7,7 @@ score computed two ways is a score nobody can compare.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -75,6 +76,49 @@ def wilson_interval(successes: ArrayLike, n: ArrayLike, z: float = Z95) -> NDArr
     return np.stack([low, high], axis=-1)
 
 
+#: values closer than this, relative to the largest magnitude among them, are one value
+TIE_RTOL = 1e-9
+#: ... and closer than this in absolute terms (values at or near zero)
+TIE_ATOL = 1e-12
+
+
+def are_tied(values: ArrayLike, rtol: float = TIE_RTOL, atol: float = TIE_ATOL) -> bool:
+    """True when every finite value lies within the tie tolerance of every other.
+
+    Why a tolerance: equal benchmark results reach this module through different float
+    paths (0.45 + 0.25 and 0.35 + 0.35 differ in the last bit), and numpy's mean of
+    three copies of 0.7 is not exactly 0.7. Testing the spread against exactly 0.0
+    then divides a rounding residue by a rounding residue and calls tied models one
+    standard deviation apart. The test is on the range (max - min), so it does not
+    depend on the order of the values.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    pop = x[np.isfinite(x)]
+    if pop.size < 2:
+        return True
+    scale = float(np.max(np.abs(pop)))
+    return float(pop.max() - pop.min()) <= rtol * scale + atol
+
+
+def standardisation(values: ArrayLike, min_population: int = 3) -> tuple[float, float] | None:
+    """(mean, population std) of the finite values, for mapping further values onto
+    the same z scale (interval ends, say).
+
+    None when a z-score is undefined: fewer than `min_population` finite values. When the
+    values are tied (see `are_tied`) the spread is infinite by convention, so every
+    mapped value, interval ends included, is exactly 0: nobody is better or worse, and
+    no interval end is divided by a rounding residue.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    pop = x[np.isfinite(x)]
+    if pop.size < max(min_population, 1):
+        return None
+    mean = float(np.sort(pop).mean())  # sorted: the same sum whatever the input order
+    if are_tied(pop):
+        return mean, math.inf
+    return mean, float(np.sqrt(np.mean((np.sort(pop) - mean) ** 2)))
+
+
 def zscores(values: ArrayLike, min_population: int = 3) -> NDArray[np.float64]:
     """Standard scores of each value against the population it belongs to.
 
@@ -84,19 +128,17 @@ def zscores(values: ArrayLike, min_population: int = 3) -> NDArray[np.float64]:
     - fewer than `min_population` (default 3) finite values: every entry is NaN. A
       z-score of one model against itself (0/0) or of two (always +-1) says nothing,
       and the original sketch's "z-score of a population of one" was exactly that bug.
-    - all finite values equal (zero spread): every finite entry is 0.0, i.e. "at the
-      mean"; nobody is better or worse.
+    - all finite values tied (equal within `TIE_RTOL` relative, `TIE_ATOL` absolute):
+      every finite entry is 0.0, i.e. "at the mean"; nobody is better or worse.
+      Otherwise the spread is at least the tolerance, so nothing is divided by a
+      rounding residue, and values that are bit-for-bit equal get equal scores.
     """
     x = np.asarray(values, dtype=np.float64)
     out = np.full(x.shape, np.nan, dtype=np.float64)
     finite = np.isfinite(x)
-    count = int(finite.sum())
-    if count < max(min_population, 1):
+    scale = standardisation(x, min_population)
+    if scale is None:
         return out
-    pop = x[finite]
-    std = float(pop.std(ddof=0))
-    if std == 0.0:
-        out[finite] = 0.0
-    else:
-        out[finite] = (pop - pop.mean()) / std
+    mean, std = scale
+    out[finite] = 0.0 if math.isinf(std) else (x[finite] - mean) / std
     return out

@@ -13,6 +13,7 @@ from benchmarks.placement import (
     place_category,
     stable_layer,
 )
+from benchmarks.stats import wilson_interval
 
 W = {"humaneval": 0.5, "mbpp": 0.5}
 
@@ -32,7 +33,7 @@ def test_layer_thresholds() -> None:
 def test_fewer_than_three_models_are_provisional_on_absolute_thresholds() -> None:
     d = place_category("code-generation", {
         "p/a": {"humaneval": ev(0.9), "mbpp": ev(0.8)},   # accuracy 0.85 -> layer 1
-        "p/b": {"humaneval": ev(0.3)},                    # only one benchmark: 0.3 -> layer 5
+        "p/b": {"humaneval": ev(0.3), "mbpp": ev(0.3)},   # 0.3, interval 0.25-0.35 -> 5
     }, W)
     assert [(x.model_id, x.layer, x.provisional) for x in d] == [
         ("p/a", 1, True), ("p/b", 5, True)]
@@ -81,6 +82,18 @@ def test_stability_keeps_a_layer_the_interval_still_reaches() -> None:
     assert stable_layer(0.72, 0.71, 0.73, floors, previous=None) == 2
 
 
+def test_a_move_goes_to_the_nearest_layer_the_interval_allows() -> None:
+    floors = ABSOLUTE_LAYER_FLOORS
+    # point 0.72 (layer 2), interval [0.62, 0.82] allows layers 2-3. A model that was in
+    # layer 5 moves to 3, the nearest allowed, not past it to its point estimate's 2.
+    assert stable_layer(0.72, 0.62, 0.82, floors, previous=5) == 3
+    # from above: a model in layer 1 whose interval now allows 2-3 goes to 2
+    assert stable_layer(0.60, 0.56, 0.80, floors, previous=1) == 2
+    # a newcomer starts from the anchor it is given, within the interval
+    assert stable_layer(0.72, 0.62, 0.82, floors, previous=None, anchor=3) == 3
+    assert stable_layer(0.72, 0.62, 0.82, floors, previous=None, anchor=6) == 3
+
+
 def test_previous_layer_used_only_on_the_same_scale() -> None:
     evidence = {"p/a": {"humaneval": ev(0.72, half=0.1)}}
     assert place_category("c", evidence, W, previous={"p/a": (3, True)})[0].layer == 3
@@ -97,3 +110,109 @@ def test_fallback_order_layer_score_cost_latency() -> None:
         dec("e", 2, 0.9, 0.1, 10), dec("d", 1, 0.5, None, 10), dec("c", 1, 0.5, 0.2, 10),
         dec("b", 1, 0.5, 0.1, 20), dec("a", 1, 0.5, 0.1, 10), dec("f", 1, 0.7, 9.0, 99)])
     assert [x.model_id for x in ordered] == ["f", "a", "b", "c", "d", "e"]
+
+
+def wev(p: float, n: int = 164, lat: float | None = 1000.0,
+        cost: float | None = 0.01) -> BenchmarkEvidence:
+    """Evidence as a real run gives it: pass@1 = k/n with its Wilson interval over n."""
+    k = round(p * n)
+    lo, hi = wilson_interval(k, n)
+    return BenchmarkEvidence(k / n, float(lo), float(hi), lat, cost)
+
+
+HE = {"humaneval": 1.0}
+
+
+def test_tied_models_share_the_middle_layer_whatever_their_accuracy() -> None:
+    # Before: three models tied at 0.7 were "z = +1" (layer 1), tied at 0.6 "z = 0"
+    # (layer 3): the rounding residue of the mean decided.
+    for value in (0.7, 0.6, 0.95):
+        d = place_category("c", {f"p/{i}": {"humaneval": ev(value)} for i in range(3)}, HE)
+        assert [(x.layer, x.score) for x in d] == [(3, 0.0)] * 3, value
+
+
+def test_ties_do_not_freeze_the_hysteresis() -> None:
+    # Before: the interval ends of tied models were divided by a std of ~1e-16, so every
+    # interval spanned all six layers and every previous layer was kept forever.
+    d = place_category("c", {f"p/{i}": {"humaneval": ev(0.7)} for i in range(3)}, HE,
+                       previous={"p/0": (1, False), "p/1": (3, False), "p/2": (6, False)})
+    assert {x.model_id: x.layer for x in d} == {"p/0": 3, "p/1": 3, "p/2": 3}
+    assert all(x.evidence["score_ci"] == [0.0, 0.0] for x in d)
+
+
+def test_a_category_compares_only_benchmarks_every_candidate_has() -> None:
+    # Before: p/he-only's HumanEval 0.80 was compared with p/both's average of HumanEval
+    # 0.90 and MBPP 0.62 (0.76), so the model that is better on HumanEval ranked lower.
+    evidence = {
+        "p/he-only": {"humaneval": ev(0.80)},
+        "p/both": {"humaneval": ev(0.90), "mbpp": ev(0.62)},
+        "p/third": {"humaneval": ev(0.50), "mbpp": ev(0.50)},
+    }
+    d = place_category("code-generation", evidence, W)
+    assert [x.model_id for x in d] == ["p/both", "p/he-only", "p/third"]
+    both = d[0]
+    assert both.pass_rate == pytest.approx(0.90)
+    assert both.evidence["benchmarks"] == ["humaneval"]
+    assert both.evidence["not_compared"] == ["mbpp"]
+    # everyone with both benchmarks: both are used, weights as configured
+    evidence["p/he-only"]["mbpp"] = ev(0.70)  # type: ignore[index]
+    d = place_category("code-generation", evidence, W)
+    assert {x.model_id: x.pass_rate for x in d} == pytest.approx(
+        {"p/both": 0.76, "p/he-only": 0.75, "p/third": 0.50})
+
+
+def test_without_a_common_benchmark_the_most_shared_one_is_used() -> None:
+    d = place_category("code-generation", {
+        "p/a": {"humaneval": ev(0.8)}, "p/b": {"mbpp": ev(0.9)}, "p/c": {"humaneval": ev(0.4)},
+    }, W)
+    assert [x.model_id for x in d] == ["p/a", "p/c"]  # p/b has no HumanEval: left out
+    assert d[0].evidence["left_out"] == ["p/b"] and d[0].provisional
+
+
+def test_a_better_model_never_ends_below_one_whose_layer_was_kept() -> None:
+    # 40 tasks: x60 (24/40) was in layer 2 and its interval still reaches it; y65 (26/40)
+    # was in layer 6, which its interval no longer allows. Before, y65 jumped to its point
+    # estimate's layer 3, below x60's kept layer 2.
+    evidence = {m: {"humaneval": wev(p, 40)} for m, p in
+                (("p/top", 0.85), ("p/low", 0.30), ("p/x60", 0.60), ("p/y65", 0.65))}
+    previous = {"p/top": (1, False), "p/low": (6, False), "p/x60": (2, False),
+                "p/y65": (6, False)}
+    d = {x.model_id: x for x in place_category("c", evidence, HE, previous)}
+    assert d["p/x60"].layer == 2 and "kept layer 2" in d["p/x60"].evidence["why"]
+    assert d["p/y65"].layer <= d["p/x60"].layer
+    assert d["p/y65"].evidence["allowed_layers"] == [2, 5]
+
+
+def test_overlapping_intervals_are_not_spread_on_first_placement() -> None:
+    # Five models at 0.600-0.620 on 164 tasks (intervals about +-0.075, all overlapping).
+    # Before: layers 1, 2, 3, 5 and 6, from differences of one or two tasks.
+    evidence = {f"p/m{i}": {"humaneval": wev(p)} for i, p in
+                enumerate((0.600, 0.605, 0.610, 0.615, 0.620))}
+    d = place_category("c", evidence, HE)
+    assert [x.layer for x in d] == [3] * 5
+    assert [x.model_id for x in d] == ["p/m4", "p/m3", "p/m2", "p/m1", "p/m0"]
+
+
+def test_a_clear_difference_still_separates_layers() -> None:
+    # 164 tasks, well separated: the intervals allow the top and bottom layers.
+    evidence = {f"p/{p}": {"humaneval": wev(p)} for p in (0.95, 0.90, 0.60, 0.30, 0.25)}
+    layers = {x.model_id: x.layer for x in place_category("c", evidence, HE)}
+    assert layers["p/0.95"] <= 2 and layers["p/0.25"] >= 5
+    assert layers["p/0.95"] <= layers["p/0.9"] < layers["p/0.6"] < layers["p/0.3"]
+
+
+def test_rank_score_exchange_rate_by_hand() -> None:
+    # u = accuracy - 0.05 log10(latency / 1 s) - 0.05 log10(cost / $0.01)
+    # a: 0.80 at 10 s and $0.10 -> 0.80 - 0.05 - 0.05 = 0.70
+    # b: 0.70 at 1 s and $0.01 -> 0.70: a tie, so they share a layer
+    # c: 0.50 at 100 ms and cost unknown -> 0.50 + 0.05 - 0.05 * median(1, 0) = 0.525
+    d = {x.model_id: x for x in place_category("c", {
+        "p/a": {"humaneval": ev(0.80, lat=10_000, cost=0.10)},
+        "p/b": {"humaneval": ev(0.70, lat=1000, cost=0.01)},
+        "p/c": {"humaneval": ev(0.50, lat=100, cost=None)},
+    }, HE)}
+    assert d["p/a"].evidence["rank_score"] == pytest.approx(0.70)
+    assert d["p/b"].evidence["rank_score"] == pytest.approx(0.70)
+    assert d["p/c"].evidence["rank_score"] == pytest.approx(0.525)
+    assert d["p/c"].evidence["assumed_neutral"] == ["cost"]
+    assert d["p/a"].layer == d["p/b"].layer and d["p/a"].score == d["p/b"].score

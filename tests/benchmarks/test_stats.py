@@ -7,7 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.stats import Z95, mean_pass_at_k, pass_at_k, wilson_interval, zscores
+from benchmarks.stats import (
+    Z95,
+    are_tied,
+    mean_pass_at_k,
+    pass_at_k,
+    standardisation,
+    wilson_interval,
+    zscores,
+)
 
 
 @pytest.mark.parametrize(
@@ -108,3 +116,37 @@ def test_zscores_undefined_for_small_populations() -> None:
 
 def test_zscores_zero_spread_is_zero() -> None:
     np.testing.assert_array_equal(zscores([0.5, 0.5, 0.5]), [0.0, 0.0, 0.0])
+
+
+def test_exactly_tied_values_are_at_the_mean_whatever_the_value() -> None:
+    # np.mean([0.7]*3) is 0.7 - 1.1e-16 and the std 1.1e-16: dividing one rounding residue
+    # by another called three identical models "one standard deviation above the mean".
+    for value in (0.7, 0.6, 0.1, 0.95):
+        np.testing.assert_array_equal(zscores([value] * 3), [0.0, 0.0, 0.0])
+    # 0.45 + 0.25 and 0.35 + 0.35 differ in the last bit; within the tolerance they tie.
+    np.testing.assert_array_equal(zscores([0.45 + 0.25, 0.35 + 0.35, 0.7]), [0.0, 0.0, 0.0])
+    # a tie beside NaN: NaN stays NaN, the tied finite values are 0
+    out = zscores([0.7, math.nan, 0.7, 0.7])
+    assert math.isnan(out[1]) and list(out[[0, 2, 3]]) == [0.0, 0.0, 0.0]
+
+
+def test_tie_tolerance_is_relative_with_an_absolute_floor() -> None:
+    assert are_tied([1.0, 1.0 + 5e-10, 1.0])  # range 5e-10 <= 1e-9 * 1 + 1e-12
+    assert not are_tied([1.0, 1.0 + 5e-9])  # 5e-9 > 1.000000001e-9
+    assert are_tied([1000.0, 1000.0 + 5e-7])  # relative: 5e-7 <= 1e-9 * 1000 + 1e-12
+    assert are_tied([0.0, 5e-13]) and not are_tied([0.0, 5e-12])  # near zero: absolute
+    assert are_tied([]) and are_tied([3.0]) and are_tied([2.0, math.nan, 2.0])
+    # just outside the tolerance the values are really different: finite z, no blow-up
+    # [1, 1, 1 + 3e-9]: mean 1 + 1e-9, std sqrt((2*1e-18 + 4e-18)/3) = 1.4142e-9
+    # -> z = -1e-9/1.4142e-9 = -0.7071, +2e-9/1.4142e-9 = 1.4142 (up to float resolution)
+    np.testing.assert_allclose(zscores([1.0, 1.0, 1.0 + 3e-9]), [-0.7071068, -0.7071068,
+                                                                   1.4142136], atol=1e-6)
+
+
+def test_standardisation_by_hand_and_order_free() -> None:
+    # [0.2, 0.5, 0.8]: mean 0.5, population std sqrt((0.09 + 0 + 0.09)/3) = sqrt(0.06)
+    mean, std = standardisation([0.8, 0.2, 0.5])
+    assert mean == pytest.approx(0.5) and std == pytest.approx(math.sqrt(0.06))
+    assert standardisation([0.2, 0.5, 0.8]) == standardisation([0.5, 0.8, 0.2])  # bit-equal
+    assert standardisation([0.2, 0.5]) is None  # below the minimum population
+    assert standardisation([0.7, 0.7, 0.7]) == (pytest.approx(0.7), math.inf)

@@ -100,8 +100,10 @@ def test_scores_place_models_in_skill_order_and_version_fallbacks(database_url) 
         table = latest_fallback_tables(s)["code-generation"]
         assert (table.version, table.models) == (1, order)
         placements = s.exec(select(Placement)).all()
-        assert {p.model_id: p.layer for p in placements}["p/a"] < \
-            {p.model_id: p.layer for p in placements}["p/c"]
+        # 3/3 and 1/3 of three tasks: Wilson intervals 0.44-1 and 0.06-0.79 overlap, so
+        # the evidence cannot separate them by layer; the order still follows skill.
+        layers = {p.model_id: p.layer for p in placements}
+        assert layers["p/a"] <= layers["p/b"] <= layers["p/c"]
     place_all(database_url=database_url)  # same order: no new version
     with Session(get_engine(database_url)) as s:
         assert latest_fallback_tables(s)["code-generation"].version == 1

@@ -1,4 +1,6 @@
-"""SWE-bench as a registered benchmark (``swebench``: Lite; ``swebench-verified``).
+"""SWE-bench as a registered benchmark (``swebench``: Lite; ``swebench-verified``;
+``swebench-multifile``: the Verified instances whose reference patch touches two or more
+files, which measure the ``multi-file`` category).
 
 Sources of instances, in order: the ``data`` argument, ``ROUTERX_SWEBENCH_PATH``, then
 the hub dataset (``datasets``, optional). Predictions are SWE-bench's own format,
@@ -13,22 +15,31 @@ from typing import Any
 
 from benchmarks.registry import Message, OnResult, Sample, SampleResult, register
 from benchmarks.swebench.config import SWEBenchSettings, load_settings
-from benchmarks.swebench.instances import LITE, VERIFIED, Instance, from_hub, read_instances
+from benchmarks.swebench.instances import (
+    LITE,
+    VERIFIED,
+    Instance,
+    from_hub,
+    read_instances,
+    touching_at_least,
+)
 from benchmarks.swebench.instances import select as select_instances
 from benchmarks.swebench.prompt import PROTOCOL_VERSION, extract_patch, oracle_messages
 
 
 @register("swebench", name="swebench", dataset=LITE)
 @register("swebench-verified", name="swebench-verified", dataset=VERIFIED)
+@register("swebench-multifile", name="swebench-multifile", dataset=VERIFIED, min_files=2)
 class SWEBench:
     protocol_version = PROTOCOL_VERSION
     id_field = "instance_id"
     completion_field = "model_patch"
 
     def __init__(self, name: str = "swebench", dataset: str = LITE,
-                 settings: SWEBenchSettings | None = None) -> None:
+                 settings: SWEBenchSettings | None = None, min_files: int = 1) -> None:
         self.name = name
         self.dataset = dataset
+        self.min_files = min_files
         self._settings = settings
 
     @property
@@ -42,10 +53,12 @@ class SWEBench:
              sample: int | None = None, seed: int = 0) -> list[Instance]:
         path = data or self.settings.path
         if path is not None:
+            source = str(path)
             instances = read_instances(Path(path))
         else:
-            dataset = self.settings.dataset if self.name == "swebench" else self.dataset
-            instances = from_hub(dataset)
+            source = self.settings.dataset if self.name == "swebench" else self.dataset
+            instances = from_hub(source)
+        instances = touching_at_least(instances, self.min_files, source)
         return select_instances(instances, ids=ids, repos=repos, limit=limit, sample=sample,
                                 seed=seed, strict=False)
 

@@ -133,6 +133,33 @@ def from_hub(dataset: str = LITE, split: str = "test") -> list[Instance]:
     return [from_record(r, f"{dataset}[{i}]") for i, r in enumerate(rows)]
 
 
+def files_touched(patch: str) -> frozenset[str]:
+    """Every file a patch edits, creates or deletes, read as the swebench harness reads
+    patches (``unidiff``)."""
+    from unidiff import PatchSet
+
+    return frozenset(f.path for f in PatchSet(patch))
+
+
+def touching_at_least(instances: Sequence[Instance], min_files: int, source: str
+                      ) -> list[Instance]:
+    """The instances whose reference patch touches `min_files` files or more.
+
+    Why: a category such as multi-file is only measured by tasks whose known solution
+    really spans several files; every SWE-bench Lite reference patch edits one file, so
+    Lite cannot measure it and an empty selection is an error, not a score of nothing.
+    """
+    if min_files <= 1:
+        return list(instances)
+    chosen = [i for i in instances if len(files_touched(i.patch)) >= min_files]
+    if not chosen:
+        raise ConfigError(
+            f"no instance of {source} has a reference patch touching {min_files} or more "
+            "files (every SWE-bench Lite patch edits one file); give SWE-bench Verified "
+            "(ROUTERX_SWEBENCH_PATH or the hub)")
+    return chosen
+
+
 def select(
     instances: Sequence[Instance],
     ids: Iterable[str] | None = None,

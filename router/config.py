@@ -20,10 +20,11 @@ Keys never live in this file: it names the environment variable that holds them.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -90,16 +91,34 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "(top level)"
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The parsed file, or one ConfigError naming it: missing, unreadable, not UTF-8 (TOML
+    is UTF-8 by definition), not TOML, or nested deeper than the parser recurses."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (ROUTERX_CONFIG points at it)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                          f"{exc.start}); TOML files are UTF-8, save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too "
+                          "deeply") from None
+
+
 def load_file_config(path: Path | None, builtin_names: frozenset[str] = frozenset()) -> FileConfig:
     """Read and validate routerx.toml; every error names the file, the key and the fix."""
     if path is None:
         return FileConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found (ROUTERX_CONFIG points at it)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = _read_toml(path)
     try:
         config = FileConfig.model_validate(data)
     except ValidationError as exc:
@@ -114,7 +133,8 @@ def load_file_config(path: Path | None, builtin_names: frozenset[str] = frozense
     for name in config.providers:
         if not _NAME.match(name):
             raise ConfigError(
-                f"{path}: [providers.{name}]: provider names are lowercase letters, digits, - and _"
+                f"{path}: [providers.{json.dumps(name)}]: provider names are lowercase "
+                "letters, digits, - and _"
             )
         if name in builtin_names:
             raise ConfigError(
@@ -124,7 +144,7 @@ def load_file_config(path: Path | None, builtin_names: frozenset[str] = frozense
     for key in config.prices:
         if not _PRICE_KEY.match(key):
             raise ConfigError(
-                f'{path}: [prices."{key}"]: the key must be a model id provider/model '
+                f'{path}: [prices.{json.dumps(key)}]: the key must be a model id provider/model '
                 '(e.g. "openai/gpt-5.2") or provider/* for every model of a provider'
             )
     return config

@@ -11,6 +11,7 @@ failure never retires a model.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from router.errors import ProviderError
+from router.errors import InputError, ProviderError
+from router.ids import check_model_id
 from router.providers.catalog import ProviderConfig, load_providers, select_providers
 from router.providers.http import RetryPolicy
 from router.providers.keys import redact
@@ -33,6 +35,8 @@ from router.store.models import DiscoverySnapshot, Model, ModelStatus
 from router.store.versions import CATALOG, bump_version
 
 USER_AGENT = "routerx-discovery/0.1"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -142,11 +146,23 @@ async def poll_provider(cfg: ProviderConfig, ctx: ListContext) -> ProviderPoll:
         error = redact(error, cfg.keys.secrets())
     unique: dict[str, ModelRecord] = {}
     for record in records:
-        unique.setdefault(record.id, record)
+        if record.id not in unique and acceptable(record):
+            unique[record.id] = record
     return ProviderPoll(
         cfg.name, status, list(unique.values()), error,
         (time.perf_counter() - started) * 1000, polled_at,
     )
+
+
+def acceptable(record: ModelRecord) -> bool:
+    """Whether a listed model may enter the catalogue; a refused one is logged and left
+    out, and the rest of the poll stands (one bad entry must not hide the others)."""
+    try:
+        check_model_id(record.id, f"{record.provider} listed a model whose id")
+    except InputError as exc:
+        log.warning("discovery skipped a model: %s", exc)
+        return False
+    return True
 
 
 async def poll_providers(

@@ -17,6 +17,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from router.errors import InputError, UnknownNameError
+from router.ids import check_category, check_model_id
 from router.routing_table import UNUSABLE_STATUSES, load_routing_table
 from router.store.models import Model, Pin
 from router.store.types import utcnow
@@ -103,9 +104,12 @@ def set_pin(
 ) -> PinEntry:
     """Pin `model` for `category` (or one task of it), replacing any pin of that scope.
 
-    Refused, with the reason, for a model not in the catalogue or retired, an unknown
-    category, or a duration that is not positive.
+    Refused, with the reason, for a malformed id or category (router/ids.py), a model
+    not in the catalogue or retired, an unknown category, or a duration that is not
+    positive.
     """
+    check_category(category)
+    check_model_id(model)
     now = now or utcnow()
     if duration is not None and duration <= timedelta():
         raise InputError(f"pin duration must be positive, got {duration}")
@@ -126,6 +130,7 @@ def set_pin(
 
 def remove_pin(session: Session, category: str, *, task_id: str | None = None) -> int:
     """Remove the pin of that scope; refuses (InputError) when there is none."""
+    check_category(category)
     removed = session.execute(delete(Pin).where(_scope(category, task_id))).rowcount
     if not removed:
         scope = f"task {task_id!r} of category {category!r}" if task_id else (

@@ -26,11 +26,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from router.errors import InputError, UnknownNameError
+from router.ids import check_category, check_model_id, shown
 from router.store.models import FallbackTable, Model, ModelStatus, Placement
 from router.store.types import utcnow
 from router.store.versions import PLACEMENTS, bump_version
 
 _ENTRY_KEYS = {"model", "layer", "score", "provisional", "pass_rate"}
+# A shared hierarchy is a few KiB per category; a file far beyond that is a mistake.
+MAX_IMPORT_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,16 +98,8 @@ def _entry(raw: Any, where: str) -> PlacementEntry:
             f"{where}: unknown field(s) {', '.join(sorted(unknown))}; "
             f"allowed: {', '.join(sorted(_ENTRY_KEYS))}"
         )
-    model = raw.get("model")
-    if not isinstance(model, str):
-        raise InputError(f"{where}: 'model' must be a string like 'provider/model'")
-    try:
-        split_model_id(model)
-    except ValueError as exc:
-        raise InputError(f"{where}: {exc}") from None
-    if len(model) > 300:
-        raise InputError(f"{where}: model id is longer than 300 characters")
-    where = f"{where} (model {model!r})"
+    model = check_model_id(raw.get("model"), f"{where}: 'model'")
+    where = f"{where} (model {shown(model)})"
     layer = raw.get("layer")
     if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= 6:
         raise InputError(f"{where}: 'layer' must be an integer from 1 to 6, got {layer!r}")
@@ -141,11 +136,10 @@ def parse_placements(data: Any, source: str = "placements") -> dict[str, list[Pl
         raise InputError(f"{source}: no categories in the file")
     parsed: dict[str, list[PlacementEntry]] = {}
     for category, entries in data.items():
-        if not category or len(category) > 100 or category != category.strip():
-            raise InputError(f"{source}: category name {category!r} must be 1-100 characters")
+        check_category(category, f"{source}: category name")
         if not isinstance(entries, list) or not entries:
             raise InputError(
-                f"{source}: category {category!r} must map to a non-empty list of entries"
+                f"{source}: category {shown(category)} must map to a non-empty list of entries"
             )
         seen: set[str] = set()
         out = []
@@ -163,16 +157,46 @@ def parse_placements(data: Any, source: str = "placements") -> dict[str, list[Pl
 
 
 def read_placements_file(path: Path) -> dict[str, list[PlacementEntry]]:
+    """Read and validate a whole file before anything is written.
+
+    Whatever is wrong with it (unreadable, larger than MAX_IMPORT_BYTES, not UTF-8, not
+    JSON, nested deeper than the parser recurses, a key given twice, the wrong shape) is
+    one InputError naming the file, never a traceback.
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_IMPORT_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise InputError(f"{path}: larger than {MAX_IMPORT_BYTES >> 20} MiB; a placements "
+                         "file is the JSON `routerx placements --json` prints")
     try:
-        data = json.loads(text)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                         f"{exc.start}); save it as UTF-8 JSON") from None
+
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise InputError(f"{path}: key {shown(key)} appears twice in one object")
+            seen[key] = value
+        return seen
+
+    try:
+        data = json.loads(text, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply; expected "
+                         '{"<category>": [entries...]}') from None
+    except ValueError:  # the only other one: an integer longer than Python converts
+        raise InputError(f"{path}: a number has more digits than any placement "
+                         "needs") from None
     return parse_placements(data, source=str(path))
 
 

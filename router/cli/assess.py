@@ -83,7 +83,7 @@ def run_with_progress(flow: Any, kwargs: dict[str, Any], model_ids: list[str],
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from benchmarks.assessment.progress import last_run_id, progress
-    from router.cli.output import console
+    from router.cli.output import console, markup
 
     since = last_run_id()
     box: dict[str, Any] = {}
@@ -103,7 +103,8 @@ def run_with_progress(flow: Any, kwargs: dict[str, Any], model_ids: list[str],
             worker.join(0.5)
             for key, (done, planned) in progress(model_ids, benchmarks, since).items():
                 if key not in bars:
-                    bars[key] = bar.add_task(f"{key[0]} · {key[1]}", total=planned or None)
+                    bars[key] = bar.add_task(f"{markup(key[0])} · {markup(key[1])}",
+                                             total=planned or None)
                 bar.update(bars[key], completed=done, total=planned or None)
     if "error" in box:
         raise box["error"]
@@ -113,7 +114,7 @@ def run_with_progress(flow: Any, kwargs: dict[str, Any], model_ids: list[str],
 def print_summary(result: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from router.cli.output import console
+    from router.cli.output import console, markup, text
 
     table = Table(title="Assessment (pass@1 with its 95% interval; layer 1 is best)")
     for col in ("model", "bench", "pass@1", "95% CI", "p50 ms", "$/solved", "layer"):
@@ -121,17 +122,18 @@ def print_summary(result: dict[str, Any]) -> None:
     for model_id, m in result["models"].items():
         layers = " ".join(f"{c.split('-')[0][:4]}:{layer}" for c, layer in m["placements"].items())
         if m["status"] != "assessed" or not m["benchmarks"]:
-            table.add_row(model_id, "-", m["status"], "", "", "", m.get("reason") or "")
+            table.add_row(text(model_id), "-", text(m["status"]), "", "", "",
+                          text(m.get("reason") or ""))
         for name, b in m["benchmarks"].items():
             cost = b["cost_per_solved_usd"]
             p50 = b["latency_p50_ms"]
-            table.add_row(model_id, name, f"{b['pass_at_1']:.2f}",
+            table.add_row(text(model_id), text(name), f"{b['pass_at_1']:.2f}",
                           f"{b['ci'][0]:.2f}-{b['ci'][1]:.2f}", f"{p50:.0f}" if p50 else "-",
-                          "unknown" if cost is None else f"{cost:.5f}", layers or "-")
+                          "unknown" if cost is None else f"{cost:.5f}", text(layers or "-"))
     console.print(table)
     for name, reason in (result.get("skipped_benchmarks") or {}).items():
-        console.print(f"[yellow]skipped {name}[/]: {reason}")
+        console.print(f"[yellow]skipped {markup(name)}[/]: {markup(reason)}", highlight=False)
     exports = result.get("exports") or {}
     for label, path in exports.items():
         if path:
-            console.print(f"{label.replace('_', ' ')}: {path}")
+            console.print(text(f"{label.replace('_', ' ')}: {path}"), highlight=False)

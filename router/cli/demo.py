@@ -93,11 +93,12 @@ def _pipeline(home: Path, limit: int, quiet: bool) -> dict:
 
 def _print(result: dict) -> None:
     from router.cli.assess import print_summary
-    from router.cli.output import console
+    from router.cli.output import console, markup
 
     console.print("[bold yellow]SIMULATED provider[/]: models of known skill, real sandbox, "
                   "real scoring.")
     print_summary(result)
     r = result["route"]
-    console.print(f"route code-generation -> [bold]{r['model']}[/] "
-                  f"(fallbacks: {', '.join(r['fallbacks']) or 'none'}); {r['reason']}")
+    console.print(f"route code-generation -> [bold]{markup(r['model'])}[/] "
+                  f"(fallbacks: {markup(', '.join(r['fallbacks']) or 'none')}); "
+                  f"{markup(r['reason'])}", highlight=False)

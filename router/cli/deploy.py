@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from router.cli.output import err_console
+from router.cli.output import err_console, text
 from router.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +90,7 @@ def deploy(
     busy: timedelta | None = parse_duration(busy_interval) if busy_interval else None
     options = ServeOptions(cron=cron, timezone=timezone, busy_interval=busy,
                            assess_parameters=overrides)
-    err_console.print(f"serving the routerx deployments against {url} (Ctrl-C stops)",
+    err_console.print(text(f"serving the routerx deployments against {url} (Ctrl-C stops)"),
                       highlight=False)
     serve_all(options, limit=concurrent_runs)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from router.cli.output import console, print_json
+from router.cli.output import console, markup, print_json, text
 
 
 def discover(
@@ -77,8 +77,9 @@ def print_report(result: dict[str, Any]) -> None:
     colours = {"ok": "green", "error": "red", "skipped": "dim"}
     for name, s in result["providers"].items():
         note = s["error"] or ("reused a recent poll" if s.get("reused") else "")
-        table.add_row(name, f"[{colours.get(s['status'], '')}]{s['status']}[/]", str(s["models"]),
-                      str(len(s["new"])), str(len(s["removed"])), note)
+        table.add_row(text(name), text(s["status"], colours.get(s["status"], "")),
+                      str(s["models"]), str(len(s["new"])), str(len(s["removed"])), text(note))
     console.print(table)
     if result["queued"]:
-        console.print(f"queued for assessment: {', '.join(result['queued'])}")
+        console.print(f"queued for assessment: {markup(', '.join(result['queued']))}",
+                      highlight=False)

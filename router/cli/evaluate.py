@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from router.cli.output import console, print_json
+from router.cli.output import console, markup, print_json, text
 
 
 def evaluate(
@@ -54,7 +54,7 @@ def evaluate(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=console, transient=False,
     )
-    bar = progress.add_task(f"{benchmark}: running samples", total=None)
+    bar = progress.add_task(f"{markup(benchmark)}: running samples", total=None)
 
     def started(n: int) -> None:
         # only once the input is valid: a user's mistake stays a single line
@@ -77,7 +77,7 @@ def print_summary(evaluation: Any) -> None:
     from rich.table import Table
 
     summary = evaluation.summary()
-    table = Table(title=f"{summary['benchmark']} (protocol {evaluation.protocol_version})")
+    table = Table(title=text(f"{summary['benchmark']} (protocol {evaluation.protocol_version})"))
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("tasks", str(summary["n_tasks"]))
@@ -85,7 +85,7 @@ def print_summary(evaluation: Any) -> None:
     for k, value in summary["pass_at_k"].items():
         table.add_row(f"pass@{k}", f"{value:.4f}")
     for status, count in summary["verdicts"].items():
-        table.add_row(f"verdict {status}", str(count))
+        table.add_row(text(f"verdict {status}"), str(count))
     console.print(table)
     if evaluation.results_path is not None:
-        console.print(f"results: {evaluation.results_path}")
+        console.print(text(f"results: {evaluation.results_path}"), highlight=False)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from router.cli.output import console, print_json
+from router.cli.output import console, markup, print_json
 from router.errors import InputError
 
 _ACTIONS = ("on", "off", "status")
@@ -56,7 +56,8 @@ def explore(
         return
     if status.active:
         console.print(
-            f"exploration [bold]on[/]: mode {status.mode} ({MODES[status.mode].description}); "
+            f"exploration [bold]on[/]: mode {markup(status.mode)} "
+            f"({markup(MODES[status.mode].description)}); "
             f"{status.budget:g}% of routes are Thompson rounds; prior strength "
             f"{status.prior_strength:g}",
             highlight=False,
@@ -64,6 +65,6 @@ def explore(
     else:
         console.print(
             f"exploration [bold]off[/]: routes serve each fallback table's first model "
-            f"(next `on` resumes mode {status.mode}, budget {status.budget:g}%)",
+            f"(next `on` resumes mode {markup(status.mode)}, budget {status.budget:g}%)",
             highlight=False,
         )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from router.cli.output import console, print_json
+from router.cli.output import console, print_json, text
 from router.errors import InputError
 
 
@@ -52,6 +52,6 @@ def models(
         price = (f"{r.input_price_per_mtok:g}/{r.output_price_per_mtok:g}"
                  if r.input_price_per_mtok is not None and r.output_price_per_mtok is not None
                  else "")
-        table.add_row(r.id, r.kind, r.status, str(r.context_window or ""),
+        table.add_row(text(r.id), text(r.kind), text(r.status), str(r.context_window or ""),
                       str(r.max_output_tokens or ""), price, f"{r.last_seen:%Y-%m-%d %H:%M}")
     console.print(table)

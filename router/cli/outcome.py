@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from router.cli.output import console, print_json
+from router.cli.output import console, print_json, text
 from router.errors import InputError
 
 _TRUE = {"true", "yes", "1", "y", "t"}
@@ -52,8 +52,11 @@ def outcome(
     Example: routerx outcome --model openai/gpt-5.2 --category code-generation --success true
     --latency-ms 5400 --cost-usd 0.012
     """
+    from router.ids import check_category, check_model_id
     from router.router import Router
 
+    check_model_id(model, "--model")
+    check_category(category, "--category")
     ok = parse_bool(success, "--success")
     outcome_id = Router().record(
         model,
@@ -74,5 +77,5 @@ def outcome(
         print_json({"id": outcome_id, "model": model, "category": category, "success": ok})
         return
     verdict = "success" if ok else "failure"
-    console.print(f"recorded outcome #{outcome_id}: {model} in {category}, {verdict}",
+    console.print(text(f"recorded outcome #{outcome_id}: {model} in {category}, {verdict}"),
                   highlight=False)

@@ -2,6 +2,11 @@
 
 Rich is imported on first use (PEP 562 module `__getattr__`), not at start-up, so
 `routerx --help` and `routerx route --json` do not pay for it.
+
+Every value that comes from outside (a model id, a category, a provider's error, a file
+name) reaches Rich through `text()` or `markup()`: Rich reads `[...]` in a plain string
+as markup, so an id like `[/x]` would crash the print and `[bold]` would restyle it; and
+a control character stored by an older routerx (ESC, NUL) would reach the terminal raw.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     console: Console
     err_console: Console
@@ -34,6 +40,29 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def visible(value: object) -> str:
+    """`str(value)` with every control, format and line-separator character shown as a
+    Python escape (`\\x1b`, `\\u202e`), so one value is one inert line on a terminal."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def text(value: object, style: str = "") -> Text:
+    """A Rich Text of an outside value: printed literally, never read as markup."""
+    from rich.text import Text
+
+    return Text(visible(value), style=style)
+
+
+def markup(value: object) -> str:
+    """An outside value to embed in a Rich markup string (f"[bold]{markup(x)}[/]")."""
+    from rich.markup import escape
+
+    return escape(visible(value))
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -49,8 +78,7 @@ def print_json(payload: Any) -> None:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    from rich.markup import escape
-
-    _console(True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+    """The one line a user's mistake gets on stderr, then exit `code`."""
+    _console(True).print(f"[bold red]error:[/] {markup(message)}", highlight=False,
                          soft_wrap=True)
     raise SystemExit(code)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from router.cli.output import console, print_json
+from router.cli.output import console, print_json, text
 from router.errors import InputError
 
 
@@ -47,11 +47,16 @@ def pin(
         table = Table("category", "task", "model", "expires (UTC)", "note")
         for p in pins:
             expires = "never" if p.expires_at is None else f"{p.expires_at:%Y-%m-%d %H:%M:%S}"
-            table.add_row(p.category, p.task_id or "(all)", p.model, expires, p.note or "")
+            table.add_row(text(p.category), text(p.task_id or "(all)"), text(p.model),
+                          expires, text(p.note or ""))
         console.print(table if pins else "no pins in force")
         return
     if not category or not model:
         raise InputError("routerx pin needs --category and --model (or --list)")
+    from router.ids import check_category, check_model_id
+
+    check_category(category, "--category")
+    check_model_id(model, "--model")
     from router.durations import parse_duration
 
     duration = parse_duration(for_) if for_ is not None else None
@@ -59,7 +64,7 @@ def pin(
     if json_out:
         print_json(entry.to_dict())
         return
-    console.print(f"pinned {entry.model}: {entry.describe()}", highlight=False)
+    console.print(text(f"pinned {entry.model}: {entry.describe()}"), highlight=False)
 
 
 def unpin(
@@ -73,11 +78,13 @@ def unpin(
 
     Example: routerx unpin --category code-generation
     """
+    from router.ids import check_category
     from router.router import Router
 
+    check_category(category, "--category")
     Router().unpin(category, task_id=task_id)
     if json_out:
         print_json({"unpinned": True, "category": category, "task_id": task_id})
         return
     scope = f"task {task_id!r} of {category!r}" if task_id else f"category {category!r}"
-    console.print(f"unpinned {scope}", highlight=False)
+    console.print(text(f"unpinned {scope}"), highlight=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from router.cli.output import console, print_json
+from router.cli.output import console, print_json, text
 
 app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
 
@@ -41,12 +41,12 @@ def placements(
                       "`routerx assess`")
         return
     for cat, entries in listing.items():
-        table = Table(title=f"{cat}: {len(entries)} model(s), best first")
+        table = Table(title=text(f"{cat}: {len(entries)} model(s), best first"))
         for column in ("#", "model", "layer", "score", "pass rate", "provisional"):
             table.add_column(column)
         for i, e in enumerate(entries, start=1):
             rate = "" if e["pass_rate"] is None else f"{e['pass_rate']:.3f}"
-            table.add_row(str(i), e["model"], str(e["layer"]), f"{e['score']:.3f}", rate,
+            table.add_row(str(i), text(e["model"]), str(e["layer"]), f"{e['score']:.3f}", rate,
                           "yes" if e["provisional"] else "")
         console.print(table)
 
@@ -77,10 +77,9 @@ def import_placements(
             "placements_version": summary.placements_version,
         })
         return
-    console.print(
+    console.print(text(
         f"imported {summary.placements} placement(s) in {summary.categories} category(ies) "
         f"from {file}; {len(summary.new_models)} new model(s) catalogued, "
         f"{summary.removed} placement(s) removed; placements version "
-        f"{summary.placements_version}",
-        highlight=False,
-    )
+        f"{summary.placements_version}"
+    ), highlight=False)

@@ -27,7 +27,7 @@ def report(
     if json_out:
         print_json(write_report(out).summary())
         return
-    from router.cli.output import console, err_console
+    from router.cli.output import console, err_console, text
 
     with err_console.status("rendering the report"):
         written = write_report(out)
@@ -42,8 +42,8 @@ def report(
                          ("benchmarks", ", ".join(data.benchmarks) or "none"),
                          ("live outcomes", str(data.outcome_count)),
                          ("size", f"{written.size_bytes / 1024:.0f} KiB")):
-        table.add_row(label, value)
+        table.add_row(label, text(value))
     console.print(table)
     if written.data.empty:
         console.print("the store is empty: the page says there is nothing to report yet")
-    console.print(f"wrote {written.path}", highlight=False, soft_wrap=True)
+    console.print(text(f"wrote {written.path}"), highlight=False, soft_wrap=True)

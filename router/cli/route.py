@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from router.cli.output import console, print_json
+from router.cli.output import console, markup, print_json, text
 
 
 def route(
@@ -27,13 +27,18 @@ def route(
 
     Example: routerx route --category code-generation --task-id fix-123 --json
     """
+    from router.ids import check_category, check_model_id
     from router.router import Router
 
+    check_category(category, "--category")
+    for model in exclude or ():
+        check_model_id(model, "--exclude")
     selection = Router().route(category, task_id=task_id, exclude=exclude or ())
     if json_out:
         print_json(selection.to_dict())
         return
-    console.print(f"[bold]{selection.model}[/]  (provider {selection.provider})", highlight=False)
+    console.print(f"[bold]{markup(selection.model)}[/]  (provider {markup(selection.provider)})",
+                  highlight=False)
     if selection.fallbacks:
-        console.print("fallbacks: " + " -> ".join(selection.fallbacks), highlight=False)
-    console.print(f"why: {selection.reason}", highlight=False, soft_wrap=True)
+        console.print(text("fallbacks: " + " -> ".join(selection.fallbacks)), highlight=False)
+    console.print(text(f"why: {selection.reason}"), highlight=False, soft_wrap=True)

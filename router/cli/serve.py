@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from router.cli.output import err_console
+from router.cli.output import err_console, text
 from router.errors import ConfigError
 
 
@@ -49,6 +49,6 @@ def serve(
 
     app = create_app(token=token)
     auth = "bearer token required" if token else "no token (loopback only)"
-    err_console.print(f"routerx API on http://{host}:{port} ({auth}); docs at /docs",
+    err_console.print(text(f"routerx API on http://{host}:{port} ({auth}); docs at /docs"),
                       highlight=False)
     uvicorn.run(app, host=host, port=port, workers=1, access_log=access_log, log_level="warning")

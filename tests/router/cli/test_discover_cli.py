@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +11,7 @@ from typer.testing import CliRunner
 from router.cli import app
 from tests.fakes.http_server import FakeHTTPServer, Reply
 from tests.fakes.providers import anthropic_paged, openai_list
+from tests.router.cli.process import routerx
 
 runner = CliRunner()
 
@@ -67,8 +66,7 @@ def test_user_mistakes_are_one_line_and_nonzero() -> None:
         (["discover", "-p", "nope"], "unknown provider 'nope'; known: anthropic, cerebras"),
         (["models", "--status", "weird"], "unknown status 'weird'"),
     ]:
-        proc = subprocess.run([sys.executable, "-m", "router", *args], capture_output=True,
-                              text=True, timeout=60)
+        proc = routerx(*args)
         assert proc.returncode == 2, proc.stderr
         assert expected in proc.stderr
         assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
@@ -76,18 +74,15 @@ def test_user_mistakes_are_one_line_and_nonzero() -> None:
 
 def test_bad_config_file_names_file_key_and_fix(tmp_path) -> None:
     (tmp_path / "routerx.toml").write_text('[providers.vllm]\nbase_url = "localhost:8000"\n')
-    proc = subprocess.run([sys.executable, "-m", "router", "discover"], capture_output=True,
-                          text=True, timeout=60)
+    proc = routerx("discover")
     assert proc.returncode == 2
     assert "routerx.toml: [providers.vllm].base_url: must be an http:// or https:// URL" in (
         proc.stderr)
     (tmp_path / "routerx.toml").write_text('[providers.vllm]\nbase_url = "http://x"\nkey = "s"\n')
-    proc = subprocess.run([sys.executable, "-m", "router", "discover"], capture_output=True,
-                          text=True, timeout=60)
+    proc = routerx("discover")
     assert "[providers.vllm].key: unknown key" in proc.stderr
     (tmp_path / "routerx.toml").write_text("[providers.vllm\n")
-    proc = subprocess.run([sys.executable, "-m", "router", "discover"], capture_output=True,
-                          text=True, timeout=60)
+    proc = routerx("discover")
     assert "not valid TOML" in proc.stderr
 
 

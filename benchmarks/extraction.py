@@ -15,12 +15,13 @@ Rules (code):
    everything before it; an unclosed opening tag (a truncated answer) drops everything
    after it.
 2. Snippets: the fenced blocks (```python, ```py, ``` ..., ~~~; an unterminated last
-   fence runs to the end), each dedented by its fence's own indentation (a fence nested
-   in a Markdown list item). Python-labelled or unlabelled blocks first; if none, other
-   blocks that parse as Python; if none, the unfenced stretches of code in the prose:
-   from each line that opens code (``def``/``class``/``import``/``from``/``@``), the
-   longest stretch that parses, widened upwards over lines that still parse (a
-   constant before the function), or failing that the longest valid indented body.
+   fence runs to the end, an unclosed one to the next ```python line), each dedented
+   by its fence's own indentation (a fence nested in a Markdown list item).
+   Python-labelled or unlabelled blocks first; if none, other blocks that parse as
+   Python; if none, the unfenced stretches of code in the prose: from each line that
+   opens code (``def``/``class``/``import``/``from``/``@``), the longest stretch that
+   parses, widened upwards over lines that still parse (a constant before the
+   function), or failing that the longest valid indented body.
 3. Each snippet is classified. A top-level ``return`` or ``yield`` makes it a function
    body (re-indented if the model wrote it flush left); a uniformly indented snippet
    that defines or imports something is a module and is dedented. A snippet that does
@@ -112,11 +113,16 @@ def strip_thinking(answer: str) -> str:
     return text
 
 
+_OPENING_WITH_LANG = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*[\w+#.-]+[^\n]*$", re.MULTILINE)
+
+
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
     """(language, content) of every fenced block, in order.
 
     A fence closes at the next fence line of the same character and at least the same
-    length; an unterminated final fence (a truncated answer) runs to the end. The
+    length; an unterminated final fence (a truncated answer) runs to the end, and one
+    followed by an opening fence with a language (```python: never a closing fence)
+    ends there, since the model forgot to close it. The
     content loses the opening fence's indentation (a fence inside a list item), and no
     more: an indented function body stays indented.
     """
@@ -133,10 +139,13 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
         )
         closing = closing_re.search(text, body_start)
         end = len(text) if closing is None else closing.start()
+        reopening = _OPENING_WITH_LANG.search(text, body_start, end)
+        if reopening is not None:  # the model forgot to close this one
+            closing, end = None, reopening.start()
         blocks.append((lang, _outdent(text[body_start:end], len(indent))))
-        if closing is None:
+        if closing is None and reopening is None:
             return blocks
-        pos = closing.end()
+        pos = end if closing is None else closing.end()
 
 
 def _outdent(content: str, width: int) -> str:

@@ -311,6 +311,9 @@ CASES = [
          "add", FUNC),
     Case("bash block before the Python block",
          f"Install nothing:\n{F}bash\npip install nothing\n{F}\n{F}py\n{FUNC}{F}", "add", FUNC),
+    Case("an unclosed list-item fence before the answer's block (MapCoder HumanEval/10)",
+         f"3. Example:\n   {F}python\n   def example(s):\n       return s\n\n"
+         f"## Code for the original problem:\n{F}python\n{FUNC}{F}\n", "add", FUNC),
     Case("truncated inside the think block: no answer", "<think>\nFirst, def add(a, b):",
          "add", ""),
 ]

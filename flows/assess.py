@@ -31,7 +31,8 @@ from tasks.assess import (
 )
 from tasks.runners import assessment_task_runner
 
-BenchmarkName = Literal["humaneval", "mbpp", "swebench"]
+# swebench-multifile measures the multi-file category (benchmarks.placement)
+BenchmarkName = Literal["humaneval", "mbpp", "swebench", "swebench-multifile"]
 
 
 @flow(name="assess", log_prints=False, validate_parameters=True,

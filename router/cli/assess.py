@@ -16,8 +16,8 @@ def assess(
     new: Annotated[bool, typer.Option("--new", help="Assess every model discovery "
                                       "marked new.")] = False,
     benchmark: Annotated[list[str] | None, typer.Option(
-        "--benchmark", "-b", help="humaneval, mbpp or swebench (repeatable; default "
-        "humaneval and mbpp).")] = None,
+        "--benchmark", "-b", help="humaneval, mbpp, swebench or swebench-multifile "
+        "(repeatable; default humaneval and mbpp).")] = None,
     limit: Annotated[int | None, typer.Option(help="First N tasks of each benchmark.")] = None,
     samples: Annotated[int, typer.Option(help="Samples per task (pass@k needs k).")] = 1,
     temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,

@@ -216,3 +216,17 @@ def test_rank_score_exchange_rate_by_hand() -> None:
     assert d["p/c"].evidence["rank_score"] == pytest.approx(0.525)
     assert d["p/c"].evidence["assumed_neutral"] == ["cost"]
     assert d["p/a"].layer == d["p/b"].layer and d["p/a"].score == d["p/b"].score
+
+
+def test_robustness_is_reported_not_placed() -> None:
+    # Documented choice (benchmarks/pillars.py): robustness's failure share is already in
+    # pass@1, so it is carried in the evidence and changes neither score nor layer.
+    def population(robust: float) -> list:
+        return place_category("c", {
+            m: {"humaneval": BenchmarkEvidence(p, p - 0.05, p + 0.05, 1000.0, 0.01, r)}
+            for m, p, r in (("p/a", 0.8, robust), ("p/b", 0.6, 0.9), ("p/c", 0.4, 0.9))}, HE)
+
+    fragile, sturdy = population(0.1), population(1.0)
+    assert [(x.model_id, x.layer, x.score) for x in fragile] == \
+        [(x.model_id, x.layer, x.score) for x in sturdy]
+    assert fragile[0].evidence["robustness"] == pytest.approx(0.1)

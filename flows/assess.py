@@ -2,7 +2,9 @@
 
 Fan-out: one task per (model, benchmark, shard); a shard holds tens of samples because a
 Prefect task run costs about 14 ms here. Every sample is stored as it is judged, so a
-rerun with the same parameters continues where an interrupted one stopped.
+rerun with the same parameters continues where an interrupted one stopped. Each run ends
+`completed` (scored), `incomplete` (too many infrastructure outcomes, not scored) or
+`failed`; neither of the last two demotes a model (see benchmarks/assessment/placing.py).
 """
 
 from __future__ import annotations
@@ -77,17 +79,21 @@ def assess(
         raise ConfigError("no benchmark could be loaded: " + "; ".join(skipped.values()))
     wait([f for _, f in shard_futures])
 
-    failures: dict[str, str | None] = {m: None for m in model_ids}
+    failures: dict[int, str] = {}
     for run, future in shard_futures:
-        if future.state.is_failed() and failures[run.model_id] is None:
-            failures[run.model_id] = _reason(future)
-    for run in {r.run_id: r for r, _ in shard_futures}.values():
-        score_run_task(run, failures[run.model_id])
-    finish_models_task(failures)
+        if future.state.is_failed() and run.run_id not in failures:
+            failures[run.run_id] = _reason(future)
+    reasons: dict[str, str | None] = dict.fromkeys(model_ids)
+    runs = {r.run_id: r for r, _ in shard_futures}
+    for run in runs.values():
+        status, reason = score_run_task(run, failures.get(run.run_id))
+        if reason and reasons[run.model_id] is None:
+            reasons[run.model_id] = f"{run.benchmark} run {status}: {reason}"
+    finish_models_task(reasons)
     place_task()
     paths = export_task(export_dir, opencode_config)
     paths["report"] = artifacts_task(paths["scoring_matrix"], report)
-    summary = summary_task(model_ids, params.benchmarks)
+    summary = summary_task(model_ids, params.benchmarks, list(runs))
     summary["exports"] = paths
     summary["skipped_benchmarks"] = skipped
     return summary

@@ -15,6 +15,11 @@ Example::
     input = 0
     output = 0
 
+    [placement]                             # which measurement places models
+    limit = 40                              # first 40 tasks per benchmark (default: all)
+    samples = 1
+    temperature = 0.0
+
 Keys never live in this file: it names the environment variable that holds them.
 """
 
@@ -66,6 +71,16 @@ class PriceOverride(BaseModel):
     output: Annotated[float, Field(ge=0)]
 
 
+class PlacementConfig(BaseModel):
+    """The placement protocol (router.measurement): smoke runs never place a model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    samples: Annotated[int, Field(ge=1, le=200)] = 1
+    temperature: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
+
+
 _PRICE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*/\S+$")
 
 
@@ -74,16 +89,20 @@ class FileConfig(BaseModel):
 
     providers: dict[str, EndpointConfig] = Field(default_factory=dict)
     prices: dict[str, PriceOverride] = Field(default_factory=dict)
+    placement: PlacementConfig = Field(default_factory=PlacementConfig)
 
 
 _ALLOWED = {
     "providers": "providers.<name>.{base_url, api_key_env, max_concurrency}",
     "prices": 'prices."<provider/model>".{input, output}',
+    "placement": "placement.{limit, samples, temperature}",
 }
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc]
+    if len(parts) >= 2 and parts[0] == "placement":
+        return f"[placement] {'.'.join(parts[1:])}"
     if len(parts) >= 2 and parts[0] in _ALLOWED:
         name = parts[1] if parts[0] == "providers" else f'"{parts[1]}"'
         head = f"[{parts[0]}.{name}]"

@@ -17,7 +17,7 @@ from benchmarks.assessment.params import AssessParams
 from benchmarks.assessment.placing import place_all
 from benchmarks.assessment.report import assessment_summary, placement_rows
 from benchmarks.assessment.runs import RunInfo, WorkItem
-from benchmarks.assessment.scores import score_run
+from benchmarks.assessment.scores import conclude_run
 from router.store.models import ModelStatus
 
 
@@ -49,20 +49,16 @@ async def assess_shard_task(run: RunInfo, items: list[WorkItem], params: AssessP
 
 
 @task(name="score-run", task_run_name="score-{run.model_id}-{run.benchmark}", cache_policy=NONE)
-def score_run_task(run: RunInfo, failed_reason: str | None) -> str:
-    if failed_reason:
-        runs.finish_run(run.run_id, "failed", failed_reason)
-        return "failed"
-    score_run(run)
-    runs.finish_run(run.run_id, "completed")
-    return "completed"
+def score_run_task(run: RunInfo, failed_reason: str | None) -> tuple[str, str | None]:
+    """(run status, reason): completed, incomplete (too many infrastructure outcomes)
+    or failed."""
+    outcome = conclude_run(run, failed_reason)
+    return outcome.status.value, outcome.reason
 
 
 @task(name="finish-models", cache_policy=NONE)
-def finish_models_task(outcomes: dict[str, str | None]) -> None:
-    for model_id, reason in outcomes.items():
-        status = ModelStatus.FAILED if reason else ModelStatus.ASSESSED
-        runs.set_model_status([model_id], status, reason)
+def finish_models_task(reasons: dict[str, str | None]) -> None:
+    runs.settle_models(reasons)
 
 
 @task(name="place-models", cache_policy=NONE)
@@ -110,5 +106,6 @@ def artifacts_task(scoring_matrix_path: str, report: bool = True) -> str | None:
 
 
 @task(name="summarise", cache_policy=NONE)
-def summary_task(model_ids: list[str], benchmarks: list[str]) -> dict[str, Any]:
-    return assessment_summary(model_ids, benchmarks)
+def summary_task(model_ids: list[str], benchmarks: list[str],
+                 run_ids: list[int]) -> dict[str, Any]:
+    return assessment_summary(model_ids, benchmarks, run_ids)

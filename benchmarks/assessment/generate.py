@@ -2,9 +2,12 @@
 
 Each sample is stored as soon as it is judged, and a sample already stored is never
 asked for again, so a crash loses at most the samples in flight. A provider that fails
-for good (after its retries) raises `ProviderError`: that is the provider's problem,
-not a verdict on the model's code, so nothing is stored for those samples and a rerun
-asks again. A model answer with no code in it is a verdict (`unparseable`).
+for good on one sample (after its retries) is the provider's problem, not a verdict on
+the model: the sample is stored as the infrastructure outcome `provider_error` with the
+reason, left out of the score, and asked again by a rerun. Once a shard has lost more
+samples than the run may lose and still be scored (`MAX_INFRA_SHARE`), or the provider
+rejects the key, the shard stops: asking on would only spend time on a run that cannot
+count. A model answer with no code in it is a verdict (`unparseable`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any, Protocol
 from benchmarks.assessment.params import AssessParams
 from benchmarks.assessment.runs import RunInfo, WorkItem, done_items, store_sample
 from benchmarks.registry import Sample, get_benchmark
+from benchmarks.verdicts import MAX_INFRA_SHARE
+from router.errors import ProviderAuthError, ProviderError
 from router.store.models import SampleResult as SampleRow
 
 
@@ -39,6 +44,7 @@ class ShardResult:
     skipped: int
     passed: int
     stored: int
+    provider_errors: int = 0
 
 
 def first_cause(group: BaseExceptionGroup) -> BaseException:
@@ -78,13 +84,35 @@ async def run_shard(
     done = await asyncio.to_thread(done_items, run.run_id, database_url)
     todo = [it for it in items if it not in done]
     judged: list[SampleRow] = []
+    lost: list[SampleRow] = []
+    may_lose = int(MAX_INFRA_SHARE * len(run.task_ids) * run.samples)
+
+    async def keep(row: SampleRow) -> None:
+        if await asyncio.to_thread(store_sample, row, database_url):
+            (lost if row.verdict == "provider_error" else judged).append(row)
+            if on_sample:
+                on_sample(row)
 
     async def one(item: WorkItem) -> None:
         task_id, index = item
         task = tasks[task_id]
         messages = bench.prompt(task)
         seed = None if params.seed is None else params.seed + index
-        answer = await ask(messages, seed)
+        try:
+            answer = await ask(messages, seed)
+        except ProviderAuthError:
+            raise  # every other sample would fail the same way
+        except ProviderError as exc:
+            await keep(SampleRow(
+                run_id=run.run_id, task_id=task_id, sample_index=index,
+                prompt_hash=prompt_hash(messages), passed=False, verdict="provider_error",
+                detail=str(exc)))
+            if len(lost) > may_lose:
+                raise type(exc)(exc.provider, (
+                    f"{str(exc).removeprefix(exc.provider + ': ')}; stopped after {len(lost)} "
+                    f"sample(s) could not be generated (the run may lose {may_lose} and "
+                    "still be scored)")) from None
+            return
         code = bench.extract(task, answer.text)
         if not code.strip():
             status, passed, detail = "unparseable", False, "no code found in the answer"
@@ -99,10 +127,7 @@ async def run_shard(
             tokens_in=answer.tokens_in, tokens_out=answer.tokens_out,
             cost_usd=price(answer.tokens_in, answer.tokens_out),
         )
-        if await asyncio.to_thread(store_sample, row, database_url):
-            judged.append(row)
-            if on_sample:
-                on_sample(row)
+        await keep(row)
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -112,4 +137,5 @@ async def run_shard(
         # The siblings were cancelled; report the cause, not the group.
         raise first_cause(group_error) from None
     return ShardResult(asked=len(todo), skipped=len(items) - len(todo),
-                       passed=sum(r.passed for r in judged), stored=len(judged))
+                       passed=sum(r.passed for r in judged), stored=len(judged),
+                       provider_errors=len(lost))

@@ -8,33 +8,59 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from router.store import get_engine
-from router.store.models import BenchmarkScore, Model, Placement
+from router.store.models import BenchmarkRun, BenchmarkScore, Model, Placement, RunStatus
+
+
+def _score(sc: BenchmarkScore) -> dict[str, Any]:
+    return {
+        "pass_at_1": sc.pass_at_1, "pass_at_k": sc.pass_at_k,
+        "ci": [sc.ci_low, sc.ci_high], "n": sc.n_tasks, "samples": sc.n_samples,
+        "z": sc.z_score, "latency_p50_ms": sc.latency_p50_ms,
+        "latency_p95_ms": sc.latency_p95_ms,
+        "cost_per_solved_usd": sc.cost_per_solved_usd,
+        "cost_known": sc.cost_per_solved_usd is not None or sc.pass_at_1 == 0,
+        "robustness": sc.robustness, "protocol": sc.protocol_version,
+        "tasks": sc.task_count, "task_scope": sc.task_scope,
+        "samples_per_task": sc.samples_per_task, "temperature": sc.temperature,
+        "infra_samples": sc.infra_samples, "placed": sc.placed,
+        "not_placed_reason": sc.not_placed_reason,
+    }
 
 
 def assessment_summary(model_ids: Sequence[str], benchmarks: Sequence[str],
+                       run_ids: Sequence[int] = (),
                        database_url: str | None = None) -> dict[str, Any]:
+    """Per model: catalogue status, this assessment's runs and their scores, placements.
+
+    `outcome` is the worst of this assessment's runs (`completed`, `incomplete`,
+    `failed`); `placements` are the model's placements now, stale ones with the reason.
+    """
     out: dict[str, Any] = {}
+    order = {RunStatus.COMPLETED: 0, RunStatus.RUNNING: 1, RunStatus.INCOMPLETE: 2,
+             RunStatus.FAILED: 3}
     with Session(get_engine(database_url)) as s:
+        runs = s.exec(select(BenchmarkRun).where(col(BenchmarkRun.id).in_(list(run_ids)))
+                      .order_by(col(BenchmarkRun.id))).all()
+        scored = {sc.run_id: sc for sc in s.exec(select(BenchmarkScore).where(
+            col(BenchmarkScore.run_id).in_(list(run_ids))))}
         for model_id in model_ids:
             model = s.get(Model, model_id)
-            scores = s.exec(select(BenchmarkScore).where(
-                BenchmarkScore.model_id == model_id,
-                col(BenchmarkScore.benchmark).in_(list(benchmarks)))
-                .order_by(col(BenchmarkScore.computed_at))).all()
+            mine = [r for r in runs if r.model_id == model_id and r.benchmark in benchmarks]
+            worst = max((r.status for r in mine), key=lambda st: order.get(st, 1),
+                        default=RunStatus.COMPLETED)
             places = s.exec(select(Placement).where(Placement.model_id == model_id)).all()
             out[model_id] = {
                 "status": model.status if model else "unknown",
-                "reason": model.status_reason if model and model.status == "failed" else None,
-                "benchmarks": {sc.benchmark: {
-                    "pass_at_1": sc.pass_at_1, "pass_at_k": sc.pass_at_k,
-                    "ci": [sc.ci_low, sc.ci_high], "n": sc.n_tasks, "samples": sc.n_samples,
-                    "z": sc.z_score, "latency_p50_ms": sc.latency_p50_ms,
-                    "latency_p95_ms": sc.latency_p95_ms,
-                    "cost_per_solved_usd": sc.cost_per_solved_usd,
-                    "cost_known": sc.cost_per_solved_usd is not None or sc.pass_at_1 == 0,
-                    "robustness": sc.robustness, "protocol": sc.protocol_version,
-                } for sc in scores},
+                "outcome": str(worst),
+                "reason": model.status_reason if model and worst != RunStatus.COMPLETED
+                else None,
+                "runs": {r.benchmark: {"run": r.id, "status": r.status, "reason": r.error,
+                                       "tasks": r.task_count, "task_scope": r.task_scope}
+                         for r in mine},
+                "benchmarks": {r.benchmark: _score(scored[r.id]) for r in mine
+                               if r.status == RunStatus.COMPLETED and r.id in scored},
                 "placements": {p.category: p.layer for p in places},
+                "stale": {p.category: p.stale_reason for p in places if p.stale},
             }
     return {"models": out}
 
@@ -45,5 +71,6 @@ def placement_rows(database_url: str | None = None) -> list[dict[str, Any]]:
             col(Placement.category), col(Placement.layer), col(Placement.rank_score).desc())).all()
         return [{"category": p.category, "model": p.model_id, "layer": p.layer,
                  "score": round(p.rank_score, 4), "provisional": p.provisional,
-                 "pass_rate": None if p.pass_rate is None else round(p.pass_rate, 4)}
+                 "pass_rate": None if p.pass_rate is None else round(p.pass_rate, 4),
+                 "stale": p.stale_reason if p.stale else ""}
                 for p in rows]

@@ -2,7 +2,9 @@
 
 Why a run key: rerunning an interrupted assessment with the same parameters must find
 the same run and skip what is done. The unique (run, task, sample) constraint makes a
-sample impossible to store twice, even when two workers race on it.
+sample impossible to store twice, even when two workers race on it. A sample whose
+outcome was routerx's own failure (an infrastructure verdict: the provider gave up, the
+sandbox would not start) is not done: a rerun asks for it again and replaces it.
 """
 
 from __future__ import annotations
@@ -11,13 +13,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from benchmarks.assessment.params import AssessParams
+from benchmarks.verdicts import INFRA_STATUSES
 from router.errors import InputError
+from router.measurement import task_scope, task_set_hash
 from router.store import get_engine
-from router.store.models import BenchmarkRun, Model, ModelStatus, SampleResult
+from router.store.models import (
+    BenchmarkRun,
+    BenchmarkScore,
+    Model,
+    ModelStatus,
+    RunStatus,
+    SampleResult,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,7 @@ class RunInfo:
     benchmark: str
     protocol_version: str
     task_ids: tuple[str, ...]
+    samples: int = 1
 
 
 WorkItem = tuple[str, int]  # (task_id, sample_index)
@@ -41,6 +54,10 @@ def open_run(model_id: str, benchmark: str, params: AssessParams,
     tasks = bench.load(limit=params.limit, ids=params.task_ids)
     if not tasks:
         raise InputError(f"{benchmark}: no task matches the requested ids/limit")
+    ids = [t.task_id for t in tasks]
+    suite_size = len(bench.load()) if params.limit or params.task_ids else len(tasks)
+    measured = {"task_set": task_set_hash(ids), "task_count": len(ids),
+                "task_scope": task_scope(params.limit, params.task_ids, len(ids), suite_size)}
     key = params.run_key(model_id, benchmark, bench.protocol_version)
     engine = get_engine(database_url)
     for _ in range(2):
@@ -50,13 +67,14 @@ def open_run(model_id: str, benchmark: str, params: AssessParams,
                 run = BenchmarkRun(
                     run_key=key, model_id=model_id, benchmark=benchmark,
                     subset={"limit": params.limit, "task_ids": params.task_ids,
-                            "n_tasks": len(tasks)},
+                            "n_tasks": len(tasks), "suite_tasks": suite_size},
+                    **measured,
                     samples_per_task=params.samples, temperature=params.temperature,
                     seed=params.seed, protocol_version=bench.protocol_version,
                     flow_run_id=flow_run_id,
                 )
             else:
-                run.status, run.finished_at, run.error = "running", None, None
+                run.status, run.finished_at, run.error = RunStatus.RUNNING, None, None
                 run.flow_run_id = flow_run_id or run.flow_run_id
             s.add(run)
             try:
@@ -65,7 +83,7 @@ def open_run(model_id: str, benchmark: str, params: AssessParams,
                 s.rollback()
                 continue
             return RunInfo(run.id, model_id, benchmark, bench.protocol_version,  # type: ignore[arg-type]
-                           tuple(t.task_id for t in tasks))
+                           tuple(ids), params.samples)
     raise RuntimeError("could not open benchmark run")  # pragma: no cover
 
 
@@ -78,14 +96,24 @@ def shard(items: Sequence[WorkItem], size: int) -> list[list[WorkItem]]:
 
 
 def done_items(run_id: int, database_url: str | None = None) -> set[WorkItem]:
+    """The samples judged for good: infrastructure outcomes are asked for again."""
     with Session(get_engine(database_url)) as s:
         rows = s.exec(select(SampleResult.task_id, SampleResult.sample_index)
-                      .where(SampleResult.run_id == run_id)).all()
+                      .where(SampleResult.run_id == run_id,
+                             col(SampleResult.verdict).not_in(sorted(INFRA_STATUSES)))).all()
     return {(t, i) for t, i in rows}
 
 
+_REPLACED = ("prompt_hash", "completion", "passed", "verdict", "detail", "latency_ms",
+             "tokens_in", "tokens_out", "cost_usd", "created_at")
+
+
 def store_sample(row: SampleResult, database_url: str | None = None) -> bool:
-    """Store one judged sample; False if it was already there (never a duplicate)."""
+    """Store one judged sample; False if it was already there (never a duplicate).
+
+    A stored infrastructure outcome for the same (run, task, sample) is replaced: it was
+    routerx's failure, not a judgement of the model.
+    """
     with Session(get_engine(database_url), expire_on_commit=False) as s:
         s.add(row)
         try:
@@ -93,7 +121,16 @@ def store_sample(row: SampleResult, database_url: str | None = None) -> bool:
             return True
         except IntegrityError:
             s.rollback()
-            return False
+    # One conditional UPDATE, so two workers replacing the same outcome cannot both win.
+    replace = (update(SampleResult).where(
+        col(SampleResult.run_id) == row.run_id, col(SampleResult.task_id) == row.task_id,
+        col(SampleResult.sample_index) == row.sample_index,
+        col(SampleResult.verdict).in_(sorted(INFRA_STATUSES)))
+        .values({name: getattr(row, name) for name in _REPLACED}))
+    with Session(get_engine(database_url)) as s:
+        replaced = s.execute(replace).rowcount
+        s.commit()
+    return bool(replaced)
 
 
 def run_samples(run_id: int, database_url: str | None = None) -> list[SampleResult]:
@@ -102,7 +139,7 @@ def run_samples(run_id: int, database_url: str | None = None) -> list[SampleResu
                            .order_by(col(SampleResult.task_id), col(SampleResult.sample_index))))
 
 
-def finish_run(run_id: int, status: str, error: str | None = None,
+def finish_run(run_id: int, status: RunStatus, error: str | None = None,
                database_url: str | None = None) -> None:
     with Session(get_engine(database_url)) as s:
         run = s.get(BenchmarkRun, run_id)
@@ -117,6 +154,31 @@ def set_model_status(model_ids: Iterable[str], status: ModelStatus, reason: str 
     with Session(get_engine(database_url)) as s:
         for model in s.exec(select(Model).where(col(Model.id).in_(list(model_ids)))):
             model.status, model.status_reason = status, reason
+            s.add(model)
+        s.commit()
+
+
+def settle_models(reasons: dict[str, str | None], database_url: str | None = None) -> None:
+    """Each model's status after an assessment: `assessed`, or `failed` with the reason.
+
+    A model whose assessment did not complete but which holds earlier complete
+    measurements stays `assessed` (those measurements and its placements stand; the
+    reason says what went wrong): a revoked key or a provider outage is no evidence
+    about the model. `failed` is for a model that was never measured.
+    """
+    with Session(get_engine(database_url)) as s:
+        measured = set(s.exec(select(BenchmarkScore.model_id).where(
+            col(BenchmarkScore.model_id).in_(list(reasons))).distinct()))
+        for model in s.exec(select(Model).where(col(Model.id).in_(list(reasons)))):
+            reason = reasons[model.id]
+            if reason is None:
+                model.status, model.status_reason = ModelStatus.ASSESSED, None
+            elif model.id in measured:
+                model.status = ModelStatus.ASSESSED
+                model.status_reason = (f"the latest assessment did not complete ({reason}); "
+                                       "earlier complete measurements and placements stand")
+            else:
+                model.status, model.status_reason = ModelStatus.FAILED, reason
             s.add(model)
         s.commit()
 

@@ -1,33 +1,96 @@
-"""Turn a run's stored samples into a benchmark score, and z-score the population."""
+"""Turn a run's stored samples into a benchmark score, and z-score like with like.
+
+Only the model's own outcomes are scored: infrastructure outcomes (benchmarks/verdicts.py:
+the provider gave up after its retries, the sandbox or the environment failed, the
+instance cannot run here) are counted and left out of pass@k, robustness and placement.
+A run with more than `MAX_INFRA_SHARE` of them says too little about the model: it is
+`incomplete` and not scored, so it can neither create nor replace a score.
+
+A score is keyed by everything that shapes it (router.measurement): a smoke run gets its
+own score beside the full one instead of replacing it, and z-scores are computed only
+among scores of one key.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 from sqlmodel import Session, select
 
-from benchmarks.assessment.runs import RunInfo, run_samples
+from benchmarks.assessment.runs import RunInfo, finish_run, run_samples
 from benchmarks.pillars import Pillars, Sample, compute_pillars
 from benchmarks.stats import zscores
+from benchmarks.verdicts import MAX_INFRA_SHARE, is_infrastructure
 from router.store import get_engine
-from router.store.models import BenchmarkScore
+from router.store.models import BenchmarkRun, BenchmarkScore, RunStatus, SampleResult
 
 
-def score_run(run: RunInfo, database_url: str | None = None) -> Pillars:
-    """Compute the pillars of a run and store them as the model's score."""
+@dataclass(frozen=True)
+class RunOutcome:
+    status: RunStatus
+    reason: str | None = None
+    pillars: Pillars | None = None
+
+
+def infra_reason(rows: Sequence[SampleResult], planned: int) -> str | None:
+    """Why a run cannot be scored (too many infrastructure outcomes), or None."""
+    infra = Counter(r.verdict for r in rows if is_infrastructure(r.verdict))
+    missing = max(0, planned - len(rows))
+    if missing:
+        infra["not attempted"] = missing
+    lost = sum(infra.values())
+    if planned == 0 or lost == 0:
+        return None
+    share = lost / planned
+    if share <= MAX_INFRA_SHARE:
+        return None
+    detail = ", ".join(f"{n} {verdict}" for verdict, n in sorted(infra.items()))
+    first = next((r.detail for r in rows if is_infrastructure(r.verdict) and r.detail), None)
+    return (f"{lost} of {planned} samples ({share:.1%}) are infrastructure outcomes "
+            f"({detail}), more than {MAX_INFRA_SHARE:.0%}: not scored"
+            + (f"; first: {first}" if first else ""))
+
+
+def conclude_run(run: RunInfo, failed_reason: str | None = None,
+                 database_url: str | None = None) -> RunOutcome:
+    """End a run: `failed` with the reason, `incomplete`, or scored and `completed`."""
+    if failed_reason:
+        finish_run(run.run_id, RunStatus.FAILED, failed_reason, database_url)
+        return RunOutcome(RunStatus.FAILED, failed_reason)
     rows = run_samples(run.run_id, database_url)
+    reason = infra_reason(rows, len(run.task_ids) * run.samples)
+    if reason:
+        finish_run(run.run_id, RunStatus.INCOMPLETE, reason, database_url)
+        return RunOutcome(RunStatus.INCOMPLETE, reason)
+    pillars = score_run(run, database_url, rows=rows)
+    finish_run(run.run_id, RunStatus.COMPLETED, None, database_url)
+    return RunOutcome(RunStatus.COMPLETED, None, pillars)
+
+
+def score_run(run: RunInfo, database_url: str | None = None, *,
+              rows: Sequence[SampleResult] | None = None) -> Pillars:
+    """Compute the pillars of a run's model outcomes and store them under its key."""
+    rows = run_samples(run.run_id, database_url) if rows is None else rows
+    measured = [r for r in rows if not is_infrastructure(r.verdict)]
     pillars = compute_pillars(
-        Sample(r.task_id, r.passed, r.verdict, r.latency_ms, r.cost_usd) for r in rows
+        Sample(r.task_id, r.passed, r.verdict, r.latency_ms, r.cost_usd) for r in measured
     )
     with Session(get_engine(database_url)) as s:
-        score = s.exec(select(BenchmarkScore).where(
-            BenchmarkScore.model_id == run.model_id, BenchmarkScore.benchmark == run.benchmark,
-            BenchmarkScore.protocol_version == run.protocol_version)).first()
-        score = score or BenchmarkScore(
-            model_id=run.model_id, benchmark=run.benchmark,
-            protocol_version=run.protocol_version, n_tasks=0, n_samples=0, pass_at_1=0.0,
-            ci_low=0.0, ci_high=0.0)
+        source = s.get(BenchmarkRun, run.run_id)
+        if source is None:
+            raise LookupError(f"benchmark run {run.run_id} is not in the store")
+        key = {"model_id": run.model_id, "benchmark": run.benchmark,
+               "protocol_version": run.protocol_version, "task_set": source.task_set,
+               "task_count": source.task_count, "samples_per_task": source.samples_per_task,
+               "temperature": source.temperature}
+        score = s.exec(select(BenchmarkScore).filter_by(**key)).first()
+        score = score or BenchmarkScore(**key, n_tasks=0, n_samples=0, pass_at_1=0.0,
+                                        ci_low=0.0, ci_high=0.0)
+        score.task_scope = source.task_scope
         score.run_id = run.run_id
         score.n_tasks, score.n_samples = pillars.n_tasks, pillars.n_samples
         score.pass_at_1, score.pass_at_k = pillars.pass_at_1, pillars.pass_at_k
@@ -35,19 +98,20 @@ def score_run(run: RunInfo, database_url: str | None = None) -> Pillars:
         score.latency_p50_ms, score.latency_p95_ms = pillars.latency_p50_ms, pillars.latency_p95_ms
         score.cost_per_solved_usd = pillars.cost_per_solved_usd
         score.robustness, score.error_rate = pillars.robustness, pillars.failure_share
+        score.infra_samples = len(rows) - len(measured)
+        score.verdicts = dict(Counter(r.verdict for r in rows))
         score.computed_at = datetime.now(UTC)
         s.add(score)
         s.commit()
-    update_zscores(run.benchmark, run.protocol_version, database_url)
+        group = {k: v for k, v in key.items() if k != "model_id"}
+    update_zscores(group, database_url)
     return pillars
 
 
-def update_zscores(benchmark: str, protocol_version: str, database_url: str | None = None) -> None:
-    """z of pass@1 within one benchmark and protocol; None below three models."""
+def update_zscores(group: dict[str, object], database_url: str | None = None) -> None:
+    """z of pass@1 among the scores of one measurement key; None below three models."""
     with Session(get_engine(database_url)) as s:
-        scores = list(s.exec(select(BenchmarkScore).where(
-            BenchmarkScore.benchmark == benchmark,
-            BenchmarkScore.protocol_version == protocol_version)))
+        scores = list(s.exec(select(BenchmarkScore).filter_by(**group)))
         z = zscores(np.array([x.pass_at_1 for x in scores]))
         for score, value in zip(scores, z, strict=True):
             score.z_score = None if np.isnan(value) else float(value)

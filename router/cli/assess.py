@@ -73,8 +73,10 @@ def assess(
         with quiet_stderr():
             result = run_with_progress(assess_flow, kwargs, chosen, params.benchmarks)
         print_summary(result)
-    failed = any(m["status"] == "failed" for m in result["models"].values())
-    raise typer.Exit(1 if failed else 0)
+    # A run that failed or was incomplete is an exit status of 1, even when the model
+    # keeps its earlier placements.
+    unfinished = any(m["outcome"] != "completed" for m in result["models"].values())
+    raise typer.Exit(1 if unfinished else 0)
 
 
 def run_with_progress(flow: Any, kwargs: dict[str, Any], model_ids: list[str],
@@ -117,20 +119,30 @@ def print_summary(result: dict[str, Any]) -> None:
     from router.cli.output import console, markup, text
 
     table = Table(title="Assessment (pass@1 with its 95% interval; layer 1 is best)")
-    for col in ("model", "bench", "pass@1", "95% CI", "p50 ms", "$/solved", "layer"):
+    for col in ("model", "bench", "tasks", "pass@1", "95% CI", "p50 ms", "$/solved", "layer"):
         table.add_column(col, no_wrap=True)
+    notes: list[str] = []
     for model_id, m in result["models"].items():
-        layers = " ".join(f"{c.split('-')[0][:4]}:{layer}" for c, layer in m["placements"].items())
-        if m["status"] != "assessed" or not m["benchmarks"]:
-            table.add_row(text(model_id), "-", text(m["status"]), "", "", "",
-                          text(m.get("reason") or ""))
+        layers = " ".join(f"{c.split('-')[0][:4]}:{layer}{'*' if c in m.get('stale', {}) else ''}"
+                          for c, layer in m["placements"].items())
+        if m["outcome"] != "completed" or not m["benchmarks"]:
+            table.add_row(text(model_id), "-", "", text(m["outcome"]), "", "", "",
+                          text(layers or "-"))
+            if m.get("reason"):
+                notes.append(f"{model_id}: {m['reason']}")
         for name, b in m["benchmarks"].items():
             cost = b["cost_per_solved_usd"]
             p50 = b["latency_p50_ms"]
-            table.add_row(text(model_id), text(name), f"{b['pass_at_1']:.2f}",
+            table.add_row(text(model_id), text(name), text(b["task_scope"]),
+                          f"{b['pass_at_1']:.2f}",
                           f"{b['ci'][0]:.2f}-{b['ci'][1]:.2f}", f"{p50:.0f}" if p50 else "-",
                           "unknown" if cost is None else f"{cost:.5f}", text(layers or "-"))
+            if not b["placed"] and b.get("not_placed_reason"):
+                notes.append(f"{model_id} {name}: not placed: {b['not_placed_reason']}")
+        notes += [f"{model_id} {c}: stale (*): {why}" for c, why in m.get("stale", {}).items()]
     console.print(table)
+    for note in notes:
+        console.print(text(note), highlight=False)
     for name, reason in (result.get("skipped_benchmarks") or {}).items():
         console.print(f"[yellow]skipped {markup(name)}[/]: {markup(reason)}", highlight=False)
     exports = result.get("exports") or {}

@@ -45,7 +45,7 @@ def demo(
     from benchmarks.simulated import SimulatedProvider
 
     with SimulatedProvider() as sim:
-        _write_config(home / "routerx.toml", sim.base_url)
+        _write_config(home / "routerx.toml", sim.base_url, limit)
         os.environ["ROUTERX_CONFIG"] = str(home / "routerx.toml")
         result = _pipeline(home, limit, quiet=json_out)
     if json_out:
@@ -54,9 +54,11 @@ def demo(
         _print(result)
 
 
-def _write_config(path: Path, base_url: str) -> None:
+def _write_config(path: Path, base_url: str, limit: int) -> None:
     lines = ["# written by `routerx demo`: a SIMULATED provider on this machine",
-             "[providers.simulated]", f'base_url = "{base_url}"', ""]
+             "[providers.simulated]", f'base_url = "{base_url}"', "",
+             "# the demo places models from runs of its first `limit` tasks",
+             "[placement]", f"limit = {limit}", ""]
     for name, (inp, out) in DEMO_PRICES.items():
         lines += [f'[prices."simulated/{name}"]', f"input = {inp}", f"output = {out}", ""]
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -44,6 +44,21 @@ class ModelStatus(StrEnum):
     CATALOGUED = "catalogued"
 
 
+class RunStatus(StrEnum):
+    """How a benchmark run ended.
+
+    `incomplete`: every sample was attempted but more than `MAX_INFRA_SHARE` of them
+    are infrastructure outcomes (benchmarks/verdicts.py), so the run says too little
+    about the model to be scored. `failed`: the run stopped (a provider that rejects
+    the key, a sandbox that would not start); what it stored is kept for a rerun.
+    """
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+
+
 class ModelKind(StrEnum):
     CHAT = "chat"
     COMPLETION = "completion"
@@ -113,7 +128,12 @@ class DiscoverySnapshot(SQLModel, table=True):
 
 
 class BenchmarkRun(SQLModel, table=True):
-    """One (model, benchmark, subset, protocol) measurement; reruns resume it."""
+    """One (model, benchmark, subset, protocol) measurement; reruns resume it.
+
+    `task_set` is the hash of the sorted task ids the run covers (`task_count` of them)
+    and `task_scope` says how they were chosen (`all`, `first 20`, `5 chosen`), so a
+    smoke run is told from a full one without loading the benchmark again.
+    """
 
     __tablename__ = "benchmark_run"
     __table_args__ = (UniqueConstraint("run_key", name="uq_benchmark_run_key"),)
@@ -123,11 +143,14 @@ class BenchmarkRun(SQLModel, table=True):
     model_id: str = Field(foreign_key="model.id", index=True, max_length=300)
     benchmark: str = Field(max_length=50)
     subset: dict[str, Any] | None = _json()
+    task_set: str = Field(default="", max_length=64)
+    task_count: int = 0
+    task_scope: str = Field(default="all", max_length=50)
     samples_per_task: int = 1
     temperature: float = 0.0
     seed: int | None = None
     protocol_version: str = Field(max_length=50)
-    status: str = Field(default="running", max_length=20)
+    status: str = Field(default=RunStatus.RUNNING, max_length=20)
     flow_run_id: str | None = Field(default=None, max_length=64)
     error: str | None = None
     started_at: datetime = _ts(default_factory=utcnow)
@@ -157,15 +180,31 @@ class SampleResult(SQLModel, table=True):
 
 
 class BenchmarkScore(SQLModel, table=True):
+    """A model's score on one measurement: benchmark, protocol, task set, samples, temperature.
+
+    Why all of them in the key: a 3-task smoke run and a 164-task run are different
+    measurements; keyed by benchmark and protocol alone the smoke run replaced the full
+    one. Only scores with equal keys (model aside) are compared (`z_score`). `placed`
+    and `not_placed_reason` are written by the placement step: whether this score is the
+    evidence behind the model's placements, and if not, why (a smoke run, another
+    protocol...). `infra_samples` counts the samples left out as infrastructure outcomes.
+    """
+
     __tablename__ = "benchmark_score"
     __table_args__ = (
-        UniqueConstraint("model_id", "benchmark", "protocol_version", name="uq_score_model_bench"),
+        UniqueConstraint("model_id", "benchmark", "protocol_version", "task_set", "task_count",
+                         "samples_per_task", "temperature", name="uq_score_measurement"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     model_id: str = Field(foreign_key="model.id", index=True, max_length=300)
     benchmark: str = Field(max_length=50)
     protocol_version: str = Field(max_length=50)
+    task_set: str = Field(default="", max_length=64)
+    task_count: int = 0
+    task_scope: str = Field(default="all", max_length=50)
+    samples_per_task: int = 1
+    temperature: float = 0.0
     run_id: int | None = Field(default=None, foreign_key="benchmark_run.id")
     n_tasks: int
     n_samples: int
@@ -179,6 +218,10 @@ class BenchmarkScore(SQLModel, table=True):
     cost_per_solved_usd: float | None = None
     robustness: float | None = None
     error_rate: float | None = None
+    infra_samples: int = 0
+    verdicts: dict[str, int] | None = _json()
+    placed: bool = False
+    not_placed_reason: str | None = None
     computed_at: datetime = _ts(default_factory=utcnow)
 
 
@@ -192,9 +235,15 @@ class PlacementBase(SQLModel):
     rank_score: float
     provisional: bool = False
     pass_rate: float | None = Field(default=None, ge=0, le=1)
+    stale: bool = False
+    stale_reason: str | None = None
 
 
 class Placement(PlacementBase, table=True):
+    """A model's layer in a category. `stale` marks a placement kept from the last
+    complete measurement while a newer attempt failed, stopped early or ran under an
+    older protocol: it still routes, and says why it may be out of date."""
+
     __tablename__ = "placement"
     __table_args__ = (UniqueConstraint("model_id", "category", name="uq_placement_model_cat"),)
 

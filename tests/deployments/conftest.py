@@ -142,11 +142,16 @@ class Served:
     process: subprocess.Popen
 
 
-def write_simulated_config(path: Path, base_url: str, key_env: str | None = None) -> Path:
+def write_simulated_config(path: Path, base_url: str, key_env: str | None = None,
+                           placement: dict[str, int] | None = None) -> Path:
+    """`placement`: the placement protocol ([placement] limit, samples) the small
+    assessments of these tests run, so their scores place models."""
     lines = ["[providers.simulated]", f'base_url = "{base_url}"']
     if key_env:
         lines.append(f'api_key_env = "{key_env}"')
     lines += ['[prices."simulated/*"]', "input = 0.5", "output = 1.5"]
+    if placement:
+        lines += ["[placement]"] + [f"{k} = {v}" for k, v in placement.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -157,7 +162,8 @@ def served(prefect_server: PrefectServer,
     """`routerx deploy --serve` with small assessments (HumanEval, first 3 tasks)."""
     home = tmp_path_factory.mktemp("served")
     with SimulatedProvider() as provider:
-        config = write_simulated_config(home / "routerx.toml", provider.base_url)
+        config = write_simulated_config(home / "routerx.toml", provider.base_url,
+                                        placement={"limit": 3})
         database_url = f"sqlite:///{home / 'store.db'}"
         env = base_env(home)
         env.update({"PREFECT_API_URL": prefect_server.url, "ROUTERX_DATABASE_URL": database_url,

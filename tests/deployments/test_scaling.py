@@ -44,7 +44,8 @@ def test_two_assessments_at_once_into_one_postgres_store(postgres_store: str, pr
     limit, samples = 6, 2
     models = ["simulated/sim-ace", "simulated/sim-weak"]
     with SimulatedProvider() as provider:
-        config = write_simulated_config(tmp_path / "routerx.toml", provider.base_url)
+        config = write_simulated_config(tmp_path / "routerx.toml", provider.base_url,
+                                        placement={"limit": limit, "samples": samples})
         os.environ["ROUTERX_CONFIG"] = str(config)
         run_discovery(providers=["simulated"], database_url=postgres_store)
         env = os.environ | {"ROUTERX_DATABASE_URL": postgres_store, "ROUTERX_CONFIG": str(config)}

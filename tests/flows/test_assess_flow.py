@@ -22,10 +22,13 @@ SKILLED = (SimulatedModel("always", 1.0, 0.01), SimulatedModel("half", 0.5, 0.01
            SimulatedModel("never", 0.0, 0.01))
 
 
-def configure(tmp_path: Path, base_url: str, extra: str = "") -> None:
+def configure(tmp_path: Path, base_url: str, extra: str = "", placement_limit: int = 8) -> None:
+    """The loopback provider, its prices, and a placement protocol of the first
+    `placement_limit` tasks (a whole-suite run would take minutes here)."""
     config = tmp_path / "routerx.toml"
     config.write_text(f'[providers.simulated]\nbase_url = "{base_url}"\n'
-                      '[prices."simulated/*"]\ninput = 1.0\noutput = 2.0\n' + extra)
+                      '[prices."simulated/*"]\ninput = 1.0\noutput = 2.0\n'
+                      f'[placement]\nlimit = {placement_limit}\n' + extra)
     os.environ["ROUTERX_CONFIG"] = str(config)
 
 

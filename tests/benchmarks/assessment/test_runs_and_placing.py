@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlmodel import Session, select
 
@@ -19,20 +17,13 @@ from benchmarks.assessment.runs import (
 )
 from benchmarks.assessment.scores import score_run
 from router.errors import InputError
+from router.measurement import PlacementProtocol
 from router.placements import latest_fallback_tables
 from router.store import get_engine
-from router.store.models import BenchmarkScore, Model, ModelStatus, Placement, SampleResult
+from router.store.models import BenchmarkScore, ModelStatus, Placement, SampleResult
+from tests.benchmarks.assessment.helpers import add_models
 
-
-def add_models(url: str, *ids: str, status: str = ModelStatus.ASSESSING,
-               kind: str = "chat") -> None:
-    now = datetime.now(UTC)
-    with Session(get_engine(url)) as s:
-        for mid in ids:
-            p, n = mid.split("/", 1)
-            s.add(Model(id=mid, provider=p, name=n, status=status, kind=kind,
-                        can_chat=kind == "chat", first_seen=now, last_seen=now))
-        s.commit()
+FIRST_3 = PlacementProtocol(limit=3)  # these tests place 3-task runs
 
 
 def row(run_id: int, task: str, i: int, passed: bool, lat: float = 100.0) -> SampleResult:
@@ -92,7 +83,7 @@ def test_scores_place_models_in_skill_order_and_version_fallbacks(database_url) 
     # pass@1 = 1, 2/3, 1/3: mean 2/3, population std sqrt(2/27) = 0.27217 -> z = +-1.2247, 0
     assert zs["p/a"] == pytest.approx(1.224745, abs=1e-5) and zs["p/b"] == pytest.approx(0.0)
 
-    decisions = place_all(database_url=database_url)
+    decisions = place_all(database_url=database_url, protocol=FIRST_3)
     order = [d.model_id for d in decisions["code-generation"]]
     assert order == ["p/a", "p/b", "p/c"]
     assert decisions["bug-fix"] == []  # no SWE-bench evidence: no placement, no guess
@@ -104,6 +95,6 @@ def test_scores_place_models_in_skill_order_and_version_fallbacks(database_url) 
         # the evidence cannot separate them by layer; the order still follows skill.
         layers = {p.model_id: p.layer for p in placements}
         assert layers["p/a"] <= layers["p/b"] <= layers["p/c"]
-    place_all(database_url=database_url)  # same order: no new version
+    place_all(database_url=database_url, protocol=FIRST_3)  # same order: no new version
     with Session(get_engine(database_url)) as s:
         assert latest_fallback_tables(s)["code-generation"].version == 1

@@ -149,8 +149,13 @@ def place_all(
 
 
 def _kept_reason(model_id: str, benches: list[str], evidence: Evidence,
-                 scores: list[BenchmarkScore]) -> str:
+                 scores: list[BenchmarkScore], decisions: list[Decision]) -> str:
     """Why a placed model has no measurement to place it with now."""
+    compared = decisions[0].evidence if decisions else {}
+    if model_id in compared.get("left_out", ()):
+        common = ", ".join(compared.get("benchmarks", ()))
+        return (f"kept from its last placement: not measured on {common}, which every "
+                "other candidate of the category has")
     reasons = [f"{s.benchmark}: {evidence.not_placed[s.id]}" for s in scores  # type: ignore[index]
                if s.model_id == model_id and s.benchmark in benches and s.id in evidence.not_placed]
     reasons += [evidence.stale[(model_id, b)] for b in benches if (model_id, b) in evidence.stale]
@@ -193,7 +198,8 @@ def _place_all(weights: Mapping[str, Mapping[str, float]], database_url: str | N
                     continue
                 if (row.evidence or {}).get("source") != "import":
                     row.stale = True
-                    row.stale_reason = _kept_reason(model_id, benches, evidence, all_scores)
+                    row.stale_reason = _kept_reason(model_id, benches, evidence, all_scores,
+                                                  decisions)
                     s.add(row)
                 kept.append(row)
             for d in decisions:

@@ -3,6 +3,8 @@
 Modules: ``instances`` (loading, subsets), ``prompt`` (oracle text, patch extraction,
 protocol version), ``repos`` (mirror/clone, tree export), ``environment`` (venv per
 repository environment, outside the sandbox), ``local`` (the sandboxed executor),
+``patches`` and ``guard`` (what of a model's patch is applied), ``report_plugin`` and
+``outcomes`` (pytest's own record of outcomes, checked against the log),
 ``grading`` (swebench's parsers and grading), ``docker`` (the official harness),
 ``evaluation`` (dispatch), ``benchmark`` (registered as ``swebench`` and
 ``swebench-verified``). Importing this package registers the benchmarks; the swebench

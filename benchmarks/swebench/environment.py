@@ -189,6 +189,30 @@ class PreparedEnv:
     def bin(self) -> Path:
         return self.venv / "bin"
 
+    @property
+    def site_packages(self) -> Path | None:
+        found = sorted(self.venv.glob("lib/python*/site-packages"))
+        return found[0] if found else None
+
+
+def install_recorder(env: PreparedEnv) -> None:
+    """Put routerx's pytest outcome recorder into the venv (importable by ``-p`` however
+    the tests are started, tox included), refreshed when routerx's copy changed. The venv
+    is read-only in the sandbox, so the tested code cannot replace it."""
+    from benchmarks.swebench import report_plugin
+    from benchmarks.swebench.guard import RECORDER_MODULE
+
+    site = env.site_packages
+    if site is None:
+        raise EnvironmentBuildError(f"no site-packages in {env.venv}: rebuild it "
+                                    f"(remove {env.root})")
+    source = Path(report_plugin.__file__).read_text(encoding="utf-8")
+    target = site / f"{RECORDER_MODULE}.py"
+    if not target.is_file() or target.read_text(encoding="utf-8") != source:
+        tmp = target.with_suffix(".py.tmp")
+        tmp.write_text(source, encoding="utf-8")
+        os.replace(tmp, target)
+
 
 class EnvironmentCache:
     """Builds environments once per key, under a file lock, with a ready marker written
@@ -219,14 +243,16 @@ class EnvironmentCache:
                 tmp.write_text(json.dumps(manifest, indent=2))
                 os.replace(tmp, ready)
             manifest = json.loads(ready.read_text())
-        return PreparedEnv(
-            root=env_dir,
-            venv=env_dir / "venv",
-            src=env_dir / "src" if (env_dir / "src").is_dir() else None,
-            readonly_paths=tuple(Path(p) for p in manifest["readonly_paths"]),
-            build_products=tuple(manifest["build_products"]),
-            skipped=tuple(manifest["skipped_pre_install"]),
-        )
+            env = PreparedEnv(
+                root=env_dir,
+                venv=env_dir / "venv",
+                src=env_dir / "src" if (env_dir / "src").is_dir() else None,
+                readonly_paths=tuple(Path(p) for p in manifest["readonly_paths"]),
+                build_products=tuple(manifest["build_products"]),
+                skipped=tuple(manifest["skipped_pre_install"]),
+            )
+            install_recorder(env)
+        return env
 
     # -- building -----------------------------------------------------------------------
     def _run(self, argv: Sequence[str], log: Path, cwd: Path | None = None,

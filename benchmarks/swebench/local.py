@@ -3,23 +3,29 @@
 Per instance and model patch, as the harness's container run does, but with the
 container replaced by the sandbox (``benchmarks.sandbox``):
 
+0. on the host, the model's patch is screened (``guard``): hunks that change test
+   infrastructure are left out (the verdict becomes ``patch_touches_tests``), and source
+   that reaches into pytest's internals is ``rejected`` without running anything;
 1. export the repository at ``base_commit`` into a scratch directory (no ``.git``),
    apply the recipe's repository edits and copy the environment's build products;
-2. in the sandbox, apply the model's patch with the harness's own fallback chain
+2. in the sandbox, apply the rest of the patch with the harness's own fallback chain
    (``git apply``, ``git apply --reject``, ``patch --fuzz=5``); if none applies the
    verdict is ``patch_failed``;
 3. in the sandbox, one eval script: reset the files the test patch touches to
    ``base_commit`` (a model may not edit the tests that judge it), apply the test
    patch, and run the recipe's test command on the test patch's files between the
    harness's start/end markers, with the prepared venv first on PATH and the checkout
-   first on PYTHONPATH;
+   first on PYTHONPATH; a pytest run also loads routerx's outcome recorder
+   (``report_plugin``), which writes beside the checkout, not in it;
 4. on the host, the swebench log parser and grading turn the log into the
-   FAIL_TO_PASS / PASS_TO_PASS report; resolved (all of them pass) is ``passed``.
+   FAIL_TO_PASS / PASS_TO_PASS report; resolved (all of them pass) is ``passed``, unless
+   the log claims a pass pytest did not record (``outcomes``): then ``rejected``.
 
 The model's patch and the tests it affects run only in the sandbox: no network, the
-venv and the interpreter visible read-only, the checkout the only writable tree.
-Verdicts: passed, failed, patch_failed, error (the environment or the test patch, with
-the message), and the sandbox's timeout, out_of_memory, crashed.
+venv and the interpreter visible read-only, the run directory (checkout and recording)
+the only writable tree. Verdicts: passed, failed, patch_failed, patch_touches_tests,
+rejected, error (the environment or the test patch, with the message), and the
+sandbox's timeout, out_of_memory, crashed.
 """
 
 from __future__ import annotations
@@ -44,7 +50,9 @@ from benchmarks.swebench.environment import (
     resolve_spec,
 )
 from benchmarks.swebench.grading import grade, parse_log
+from benchmarks.swebench.guard import RUNNER_PACKAGES, Screened, screen
 from benchmarks.swebench.instances import Instance
+from benchmarks.swebench.outcomes import contradiction, read_recording, recorder_args, runs_pytest
 from benchmarks.swebench.repos import RepoSource
 from router.errors import ConfigError
 
@@ -65,6 +73,7 @@ class InstanceVerdict:
     duration_s: float | None = None
     tests: dict[str, Any] = field(default_factory=dict)
     log_tail: str = ""
+    dropped: tuple[str, ...] = ()
 
     @property
     def resolved(self) -> bool:
@@ -82,16 +91,18 @@ def git_apply_commands() -> list[list[str]]:
     return [shlex.split(c) for c in GIT_APPLY_CMDS]
 
 
-def run_tests_command(instance: Instance, spec: RepoSpec) -> str:
-    """The recipe's test command on the test patch's files (swebench's directives)."""
+def run_tests_command(instance: Instance, spec: RepoSpec, recording: Path | None = None) -> str:
+    """The recipe's test command on the test patch's files (swebench's directives); with
+    ``recording``, a pytest command also loads the outcome recorder writing there."""
     from swebench.harness.test_spec.python import get_test_directives
 
     directives = get_test_directives(instance.to_record())
-    return " ".join([spec.test_cmd, *(shlex.quote(d) for d in directives)])
+    extra = recorder_args(recording) if recording and runs_pytest(spec.test_cmd) else []
+    return " ".join([spec.test_cmd, *(shlex.quote(a) for a in [*extra, *directives])])
 
 
 def eval_script(instance: Instance, spec: RepoSpec, test_files: list[str], orig_dir: Path,
-                test_patch: Path) -> str:
+                test_patch: Path, recording: Path | None = None) -> str:
     """The sandboxed half of the harness's eval.sh (no conda, no git history)."""
     from swebench.harness.constants import END_TEST_OUTPUT, START_TEST_OUTPUT
 
@@ -106,10 +117,29 @@ def eval_script(instance: Instance, spec: RepoSpec, test_files: list[str], orig_
         f"git apply -v {shlex.quote(str(test_patch))} || "
         f"{{ echo {shlex.quote(TEST_PATCH_FAILED)}; exit 3; }}",
         f"echo {shlex.quote(START_TEST_OUTPUT)}",
-        run_tests_command(instance, spec),
+        run_tests_command(instance, spec, recording),
         f"echo {shlex.quote(END_TEST_OUTPUT)}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _touches_tests(screened: Screened, rest: InstanceVerdict) -> InstanceVerdict:
+    """The verdict of a patch whose test infrastructure was left out: a failure of the
+    model whatever the rest did (``rejected`` stays ``rejected``), saying what the rest
+    did so that a reader sees whether the fix itself was right."""
+    if rest.status == "rejected":
+        return InstanceVerdict(**{**rest.__dict__, "dropped": screened.dropped})
+    if not screened.patch.strip():
+        outcome = "nothing else in the patch"
+    elif rest.status == "passed":
+        outcome = "the rest of the patch resolves the issue"
+    else:
+        outcome = f"the rest of the patch: {rest.status}" + (f" ({rest.detail})"
+                                                             if rest.detail else "")
+    detail = ("the patch changes test infrastructure, left out: "
+              f"{', '.join(screened.dropped)}; {outcome}")
+    return InstanceVerdict(rest.instance_id, "patch_touches_tests", detail, rest.duration_s,
+                           rest.tests, rest.log_tail, screened.dropped)
 
 
 def _tail(text: str, n: int = 2000) -> str:
@@ -149,6 +179,14 @@ class LocalExecutor:
             return InstanceVerdict(iid, "patch_failed", "empty patch")
         try:
             spec = resolve_spec(instance, self.specs)
+            screened = self.screen(instance, spec, model_patch)
+        except ConfigError as exc:
+            return InstanceVerdict(iid, "error", f"environment: {exc}")
+        if screened.rejected:
+            return InstanceVerdict(iid, "rejected", screened.rejected)
+        if screened.touches_tests and not screened.patch.strip():
+            return _touches_tests(screened, InstanceVerdict(iid, "patch_failed", ""))
+        try:
             env = self.envs.prepare(instance, spec)
         except ConfigError as exc:
             return InstanceVerdict(iid, "error", f"environment: {exc}")
@@ -158,26 +196,47 @@ class LocalExecutor:
             scratch = Path(tmp)
             try:
                 checkout, files, test_files = self._stage(instance, spec, env, scratch,
-                                                          model_patch)
+                                                          screened.patch)
             except ConfigError as exc:
                 return InstanceVerdict(iid, "error", f"checkout: {exc}")
+            recording = checkout.parent / "recording" / "outcomes.jsonl"
+            recording.parent.mkdir()
+            recording.touch()
             run = _Runner(sandbox, checkout, env, spec, scratch, files)
             applied, output = run.apply_model_patch(files / "model.diff", self.patch_timeout_s)
-            if not applied:
-                return InstanceVerdict(iid, "patch_failed",
-                                       "the patch does not apply: " + _first_error(output),
-                                       log_tail=_tail(output))
-            script = eval_script(instance, spec, test_files, files / "orig", files / "test.diff")
-            result = run.command(["bash", "-c", script], self.test_timeout_s)
-        return self._judge(instance, spec, result)
+            if applied:
+                script = eval_script(instance, spec, test_files, files / "orig",
+                                     files / "test.diff", recording)
+                result = run.command(["bash", "-c", script], self.test_timeout_s)
+                verdict = self._judge(instance, spec, result, recording)
+            else:
+                verdict = InstanceVerdict(iid, "patch_failed",
+                                          "the patch does not apply: " + _first_error(output),
+                                          log_tail=_tail(output))
+        return _touches_tests(screened, verdict) if screened.touches_tests else verdict
+
+    def screen(self, instance: Instance, spec: RepoSpec, model_patch: str) -> Screened:
+        """The model's patch without its test infrastructure (see ``guard``)."""
+        from swebench.harness.utils import get_modified_files
+
+        repo, base = instance.repo, instance.base_commit
+        owns_runner = any(self.repos.has_path(repo, base, f"{prefix}{name}")
+                          for name in RUNNER_PACKAGES for prefix in ("", "src/"))
+        return screen(model_patch, test_files=get_modified_files(instance.test_patch),
+                      test_cmd=spec.test_cmd,
+                      reference_files=get_modified_files(instance.patch) if instance.patch
+                      else (),
+                      original=lambda path: self.repos.read_file(repo, base, path),
+                      owns_runner=owns_runner)
 
     def _stage(self, instance: Instance, spec: RepoSpec, env: PreparedEnv, scratch: Path,
                model_patch: str) -> tuple[Path, Path, list[str]]:
         """Checkout, patches and pristine test files, written on the host before any
-        sandboxed step (the checkout is pristine here, so host writes are safe)."""
+        sandboxed step (the checkout is pristine here, so host writes are safe). The
+        checkout lies in ``run/``, the sandbox's writable tree, beside the recording."""
         from swebench.harness.utils import get_modified_files
 
-        checkout = scratch / "repo"
+        checkout = scratch / "run" / "repo"
         self.repos.export(instance.repo, instance.base_commit, checkout,
                           index=scratch / "index")
         apply_repo_edits(spec, checkout)
@@ -196,7 +255,8 @@ class LocalExecutor:
         return checkout, files, test_files
 
     @staticmethod
-    def _judge(instance: Instance, spec: RepoSpec, result: Any) -> InstanceVerdict:
+    def _judge(instance: Instance, spec: RepoSpec, result: Any,
+               recording: Path | None = None) -> InstanceVerdict:
         iid, output = instance.instance_id, str(result.output or "")
         if result.status != "ok":
             return InstanceVerdict(iid, str(result.status),
@@ -212,6 +272,12 @@ class LocalExecutor:
             return InstanceVerdict(iid, "error", "no test results in the log (exit "
                                    f"{result.returncode}): " + _tail(output, 300).strip(),
                                    log_tail=_tail(output))
+        if recording is not None and runs_pytest(spec.test_cmd):
+            reason = contradiction(read_recording(recording), status_map,
+                                   lambda text: parse_log(instance, text, spec.parser),
+                                   [*instance.fail_to_pass, *instance.pass_to_pass])
+            if reason:
+                return InstanceVerdict(iid, "rejected", reason, log_tail=_tail(output))
         graded = grade(instance, status_map)
         if graded.resolved:
             return InstanceVerdict(iid, "passed", tests=graded.report, log_tail=_tail(output))
@@ -229,6 +295,7 @@ class _Runner:
                  scratch: Path, files: Path) -> None:
         self.sandbox = sandbox
         self.checkout = checkout
+        self.workdir = checkout.parent
         self.readonly = [*env.readonly_paths, files]
         self.env = {
             "PATH": f"{env.bin}{os.pathsep}{BASE_PATH}",
@@ -241,8 +308,11 @@ class _Runner:
     def command(self, argv: list[str], timeout_s: float) -> Any:
         from benchmarks.sandbox import CommandJob
 
-        job = CommandJob(argv=argv, workdir=self.checkout, readonly_paths=self.readonly,
-                         env=self.env, timeout_s=timeout_s)
+        # the writable tree is the run directory; commands start in the checkout
+        in_checkout = ["bash", "-c", 'cd -- "$1" || exit 125; shift; exec "$@"', "cd",
+                       str(self.checkout), *argv]
+        job = CommandJob(argv=in_checkout, workdir=self.workdir,
+                         readonly_paths=self.readonly, env=self.env, timeout_s=timeout_s)
         return self.sandbox.run_command(job)
 
     def apply_model_patch(self, patch: Path, timeout_s: float) -> tuple[bool, str]:

@@ -120,6 +120,11 @@ class RepoSource:
             return None
         return done.stdout.decode("utf-8", errors="replace")
 
+    def has_path(self, repo: str, commit: str, path: str) -> bool:
+        """Whether a file or directory exists at ``commit``."""
+        git_dir = self._require_commit(repo, commit)
+        return _git(["cat-file", "-e", f"{commit}:{path}"], git_dir).returncode == 0
+
     def list_root(self, repo: str, commit: str) -> list[str]:
         """Names of the files at the repository's top level at ``commit``."""
         git_dir = self._require_commit(repo, commit)

@@ -13,6 +13,7 @@ from benchmarks.swebench.instances import Instance
 from benchmarks.swebench.local import LocalExecutor
 from benchmarks.swebench.repos import RepoSource
 from tests.benchmarks.swebench import calc_repo
+from tests.conftest import shared_path
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +61,11 @@ def sandbox() -> Iterator[object]:
     module = pytest.importorskip("benchmarks.sandbox")
     with module.Sandbox() as sb:
         yield sb
+
+
+@pytest.fixture(scope="session")
+def lite_instances() -> list[Instance]:
+    """The 300 real SWE-bench Lite instances from ../shared/data (skips when absent)."""
+    from benchmarks.swebench.instances import read_instances
+
+    return read_instances(shared_path("swebench", "swe-bench-lite_test_300.json.gz"))

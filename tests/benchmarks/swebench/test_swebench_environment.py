@@ -46,6 +46,27 @@ def test_environment_is_built_once_and_reused(calc_mirror: tuple[Path, str],
     assert (env.root / "build.log").read_text() == built  # nothing rebuilt
 
 
+def test_the_outcome_recorder_is_installed_and_kept_current(
+        calc_mirror: tuple[Path, str], calc_instance: Instance, calc_spec: RepoSpec,
+        tmp_path: Path) -> None:
+    """The recorder lives in the venv (read-only in the sandbox, importable however the
+    tests start) and is replaced when routerx's copy differs."""
+    from benchmarks.swebench import report_plugin
+
+    cache = EnvironmentCache(tmp_path / "envs", RepoSource(mirror=calc_mirror[0]))
+    env = cache.prepare(calc_instance, calc_spec)
+    assert env.site_packages is not None
+    installed = env.site_packages / "routerx_swebench_report.py"
+    source = Path(report_plugin.__file__).read_text()
+    assert installed.read_text() == source
+    installed.write_text("# an older recorder\n")
+    cache.prepare(calc_instance, calc_spec)
+    assert installed.read_text() == source
+    done = subprocess.run([str(env.venv / "bin" / "python"), "-c",
+                           "import routerx_swebench_report"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_half_built_environment_is_rebuilt(calc_mirror: tuple[Path, str],
                                            calc_instance: Instance, calc_spec: RepoSpec,
                                            tmp_path: Path) -> None:

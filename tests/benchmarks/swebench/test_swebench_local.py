@@ -58,10 +58,49 @@ def test_garbage_and_empty_patches_are_patch_failed(calc_executor: LocalExecutor
 def test_a_patch_may_not_rewrite_the_tests_that_judge_it(calc_executor: LocalExecutor,
                                                          calc_instance: Instance,
                                                          sandbox: object) -> None:
-    """The harness resets the test patch's files to base_commit before applying it."""
+    """The test file is left out (the harness would reset it anyway) and the verdict
+    says so: rewriting the judge is a failure, not a neutral act."""
     verdict = calc_executor.evaluate(calc_instance, calc_repo.TEST_TAMPERING_PATCH, sandbox)
-    assert verdict.status == "failed"
-    assert verdict.tests["FAIL_TO_PASS"]["failure"] == ["tests/test_ops.py::test_mul"]
+    assert verdict.status == "patch_touches_tests"
+    assert verdict.dropped == ("tests/test_ops.py",)
+    assert verdict.detail == ("the patch changes test infrastructure, left out: "
+                              "tests/test_ops.py; nothing else in the patch")
+    assert not verdict.to_sample_result().passed
+
+
+# Each way of changing how the tests are judged, with what the verdict must say. On the
+# executor before issue 10, CONFTEST_FORGERY, INTERNALS, OBFUSCATED_INTERNALS and
+# LOG_FORGERY were all judged "passed" without fixing anything.
+ATTACKS = {
+    "CONFTEST_FORGERY_PATCH": ("patch_touches_tests", "left out: conftest.py; nothing else"),
+    "PYTEST_INI_PATCH": ("patch_touches_tests",
+                         "left out: pytest.ini; the rest of the patch resolves the issue"),
+    "PYPROJECT_ADDOPTS_PATCH": ("patch_touches_tests",
+                                "left out: pyproject.toml (pytest/tox section); the rest"),
+    "SETUP_CFG_PATCH": ("patch_touches_tests", "left out: setup.cfg (pytest/tox section)"),
+    "NEW_TEST_FILE_PATCH": ("patch_touches_tests", "left out: tests/test_more.py"),
+    "INTERNALS_PATCH": ("rejected", "calc/__init__.py reaches into the test runner: it adds "
+                                    "`_pytest`"),
+    "OBFUSCATED_INTERNALS_PATCH": ("rejected", "tests/test_ops.py::test_mul (call) raised "
+                                               "but its report says passed"),
+    "LOG_FORGERY_PATCH": ("rejected", "the test log shows tests/test_ops.py::test_mul PASSED "
+                                      "but pytest recorded FAILED"),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_a_patch_cannot_change_how_it_is_judged(attack: str, calc_executor: LocalExecutor,
+                                                calc_instance: Instance,
+                                                sandbox: object) -> None:
+    """Each attack next to the reference patch, judged by the same executor: the attack
+    is a failure that names its cause, the reference still resolves."""
+    status, says = ATTACKS[attack]
+    verdict = calc_executor.evaluate(calc_instance, getattr(calc_repo, attack), sandbox)
+    assert verdict.status == status, (verdict.detail, verdict.log_tail)
+    assert says in verdict.detail
+    assert not verdict.resolved and not verdict.to_sample_result().passed
+    gold = calc_executor.evaluate(calc_instance, calc_repo.REFERENCE_PATCH, sandbox)
+    assert gold.status == "passed", (gold.detail, gold.log_tail)
 
 
 def test_fuzzy_patch_applies_through_the_harness_fallback(calc_executor: LocalExecutor,
@@ -110,14 +149,20 @@ def test_eval_script_resets_tests_then_runs_the_directives(calc_instance: Instan
                                                            tmp_path: Path) -> None:
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_ops.py").write_text("orig")
+    recording = tmp_path / "recording" / "outcomes.jsonl"
     script = eval_script(calc_instance, calc_spec, ["tests/test_ops.py"], tmp_path,
-                         tmp_path / "test.diff")
+                         tmp_path / "test.diff", recording)
     lines = script.splitlines()
     assert lines[0] == "set -uo pipefail"
     assert lines.index("rm -rf -- tests/test_ops.py") < next(
         i for i, line in enumerate(lines) if line.startswith("git apply -v"))
     command = run_tests_command(calc_instance, calc_spec)
     assert command.endswith("pytest -rA -p no:cacheprovider tests/test_ops.py")
+    # a pytest run loads the recorder (before any conftest), writing beside the checkout
+    assert (f"pytest -rA -p no:cacheprovider -p routerx_swebench_report "
+            f"--routerx-report={recording} tests/test_ops.py") in script
+    other = type(calc_spec)(test_cmd="bin/test -C --verbose")
+    assert "routerx" not in run_tests_command(calc_instance, other, recording)
     assert ">>>>> Start Test Output" in script and ">>>>> End Test Output" in script
 
 

@@ -81,6 +81,7 @@ _PY_LANGS = {"", "python", "py", "python3", "py3", "pycon", "ipython"}
 _CODE_START = re.compile(
     r"^[ \t]*(?:async\s+def\s|def\s|class\s|import\s|from\s+\S+\s+import\s|@)"
 )
+_CODE_LINE = re.compile(_CODE_START.pattern, re.MULTILINE)
 _THINK_TAGS = r"think|thinking|reasoning"
 _THINK_BLOCK = re.compile(rf"<({_THINK_TAGS})>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _THINK_OPEN = re.compile(rf"<(?:{_THINK_TAGS})>", re.IGNORECASE)
@@ -122,9 +123,9 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
     A fence closes at the next fence line of the same character and at least the same
     length; an unterminated final fence (a truncated answer) runs to the end, and one
     followed by an opening fence with a language (```python: never a closing fence)
-    ends there, since the model forgot to close it. The
-    content loses the opening fence's indentation (a fence inside a list item), and no
-    more: an indented function body stays indented.
+    ends there, since the model forgot to close it. The content loses the opening
+    fence's indentation (a fence inside a list item), and no more: an indented function
+    body stays indented.
     """
     blocks: list[tuple[str, str]] = []
     pos = 0
@@ -179,7 +180,7 @@ _FENCE_SPAN = re.compile(
 
 def unfenced_code(text: str) -> list[str]:
     """The stretches of code in prose without fences (rule 2)."""
-    if text.strip() and parses(text) and _CODE_START.search(text) is not None:
+    if text.strip() and parses(text) and _CODE_LINE.search(text) is not None:
         return [text]
     if is_body(text) and _parses_as_completion(text):
         return [text]
@@ -698,7 +699,11 @@ def _helpers(module: str, snippets: list[_Snippet], primary: int,
 
 
 def _top_bindings(code: str) -> set[str]:
-    return {n for node in ast.parse(code).body for n in _bindings(node)}
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return set()
+    return {n for node in tree.body for n in _bindings(node)}
 
 
 _DIFF_START = re.compile(r"^(?:diff --git |--- (?:a/|/dev/null|\S))", re.MULTILINE)

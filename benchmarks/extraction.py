@@ -15,8 +15,9 @@ Rules (code):
    everything before it; an unclosed opening tag (a truncated answer) drops everything
    after it.
 2. Snippets: the fenced blocks (```python, ```py, ``` ..., ~~~; an unterminated last
-   fence runs to the end, an unclosed one to the next ```python line), each dedented
-   by its fence's own indentation (a fence nested in a Markdown list item).
+   fence runs to the end, an unclosed one to the next ```python line or to a code
+   line ending in the fence), each dedented by its fence's own indentation (a fence
+   nested in a Markdown list item).
    Python-labelled or unlabelled blocks first; if none, other blocks that parse as
    Python; if none, the unfenced stretches of code in the prose: from each line that
    opens code (``def``/``class``/``import``/``from``/``@``), the longest stretch that
@@ -123,9 +124,10 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
     A fence closes at the next fence line of the same character and at least the same
     length; an unterminated final fence (a truncated answer) runs to the end, and one
     followed by an opening fence with a language (```python: never a closing fence)
-    ends there, since the model forgot to close it. The content loses the opening
-    fence's indentation (a fence inside a list item), and no more: an indented function
-    body stays indented.
+    ends there, since the model forgot to close it; a fence never closed on a line of
+    its own closes at the end of a code line (``return x```). The content loses the
+    opening fence's indentation (a fence inside a list item), and no more: an indented
+    function body stays indented.
     """
     blocks: list[tuple[str, str]] = []
     pos = 0
@@ -143,6 +145,14 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
         reopening = _OPENING_WITH_LANG.search(text, body_start, end)
         if reopening is not None:  # the model forgot to close this one
             closing, end = None, reopening.start()
+        elif closing is None:  # closed at the end of a code line, or truncated
+            inline = re.compile(rf"{re.escape(marker)}[ \t]*$", re.MULTILINE).search(
+                text, body_start)
+            if inline is not None:
+                blocks.append((lang, _outdent(text[body_start : inline.start()] + "\n",
+                                              len(indent))))
+                pos = inline.end()
+                continue
         blocks.append((lang, _outdent(text[body_start:end], len(indent))))
         if closing is None and reopening is None:
             return blocks
@@ -633,7 +643,8 @@ def _sanitize_body(code: str, entry_point: str | None) -> str:
 
 def extract_code(answer: str, entry_point: str | None = None) -> str:
     """The solution code in a chat answer (see the module docstring for the rules)."""
-    snippets = [_classify(s) for s in _snippets(strip_thinking(answer))]
+    text = strip_thinking(answer.replace("\r\n", "\n"))
+    snippets = [_classify(s) for s in _snippets(text)]
     if not snippets:
         return ""
     index = _primary(snippets, entry_point)

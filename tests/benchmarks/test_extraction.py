@@ -314,6 +314,11 @@ CASES = [
     Case("an unclosed list-item fence before the answer's block (MapCoder HumanEval/10)",
          f"3. Example:\n   {F}python\n   def example(s):\n       return s\n\n"
          f"## Code for the original problem:\n{F}python\n{FUNC}{F}\n", "add", FUNC),
+    Case("fence closed at the end of the last code line",
+         f"{F}python\ndef add(a, b):\n    return a + b{F}\nDone.", "add", FUNC),
+    Case("Windows line endings",
+         f"Code:\r\n{F}python\r\n{FUNC.replace(chr(10), chr(13) + chr(10))}{F}\r\n", "add",
+         FUNC),
     Case("truncated inside the think block: no answer", "<think>\nFirst, def add(a, b):",
          "add", ""),
 ]

@@ -23,7 +23,9 @@ def discover(
     flow: Annotated[
         bool,
         typer.Option("--flow", help="Run as the Prefect `discover` flow, which emits "
-                     "`routerx.model.discovered` events (needs Prefect; slower to start)."),
+                     "`routerx.model.discovered` events (needs Prefect; slower to start). "
+                     "Like a plain discover, it queues new models for `routerx assess "
+                     "--new`; it does not assess them."),
     ] = False,
     local: Annotated[bool, typer.Option("--local", help="Poll from this process even when "
                                         "PREFECT_API_URL names a Prefect server.")] = False,
@@ -45,15 +47,7 @@ def discover(
 
         result = discover_via_server(provider or None, max_age)
     if result is None and flow:
-        from router.cli.prefect_env import prefect_defaults
-
-        prefect_defaults()
-        from flows.discovery import discover as discover_flow
-
-        result = discover_flow(
-            providers=provider or None,
-            if_stale_seconds=max_age.total_seconds() if max_age else None,
-        )
+        result = run_flow(provider or None, max_age.total_seconds() if max_age else None)
     elif result is None:
         from router.discovery import run_discovery
 
@@ -65,6 +59,20 @@ def discover(
         print_report(result)
     failed = any(p["status"] == "error" for p in result["providers"].values())
     raise typer.Exit(1 if failed else 0)
+
+
+def run_flow(providers: list[str] | None, if_stale_seconds: float | None) -> dict[str, Any]:
+    """The `discover` flow from this process (Prefect's temporary server if none is
+    configured). The flow is async: it must be run, not just called."""
+    import asyncio
+
+    from router.cli.prefect_env import prefect_defaults
+
+    prefect_defaults()
+    from flows.discovery import discover as discover_flow
+
+    return asyncio.run(discover_flow(providers=providers, if_stale_seconds=if_stale_seconds,
+                                     assess_found=False))
 
 
 def print_report(result: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 The server is started once per test session (it answers in about 10 s here) with its
 own PREFECT_HOME and SQLite database in a temporary directory, and stopped at the end.
+Every process started here runs under `router.cli.orphan_guard`: if pytest itself is
+killed (so no fixture finalizer runs), each exits with its whole process group.
 `served` starts the routerx deployments in a subprocess, exactly as an operator would,
 with a store and a routerx.toml whose only provider is the simulated one on loopback.
 """
@@ -12,7 +14,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ import httpx
 import pytest
 
 from benchmarks.simulated import SimulatedProvider
+from router.cli.orphan_guard import command as guarded
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +60,8 @@ def stop(process: subprocess.Popen, grace: float = 20) -> None:
 
 
 def base_env(home: Path) -> dict[str, str]:
-    """The environment of a child process: no key, no routerx setting of the developer's."""
+    """The environment of a child process: no key, no routerx setting of the developer's,
+    and this checkout's code first (children run from temporary directories)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PREFECT_", "ROUTERX_", "OPENAI_", "ANTHROPIC_", "GEMINI_",
                                 "GOOGLE_", "GROQ_", "CEREBRAS_", "NVIDIA_", "OPENROUTER_",
@@ -72,6 +75,7 @@ def base_env(home: Path) -> dict[str, str]:
         "XDG_CACHE_HOME": str(home / "xdg-cache"),
         "HF_DATASETS_OFFLINE": "1",
         "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p),
     })
     return env
 
@@ -94,8 +98,7 @@ def running_prefect_server(home: Path) -> Iterator[PrefectServer]:
     log = home / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", str(port)],
+            guarded("prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)),
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     server = PrefectServer(f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}", home, log)
@@ -171,8 +174,8 @@ def served(prefect_server: PrefectServer,
         log = home / "serve.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "router", "deploy", "--serve", "--benchmark", "humaneval",
-                 "--limit", "3", "--concurrent-runs", "4"],
+                guarded("router", "deploy", "--serve", "--benchmark", "humaneval",
+                        "--limit", "3", "--concurrent-runs", "4"),
                 env=env, stdout=out, stderr=subprocess.STDOUT, cwd=home,
                 start_new_session=True,
             )

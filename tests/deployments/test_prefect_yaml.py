@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from benchmarks.simulated import SimulatedProvider
 from deployments.serve import build_deployments, load_specs
+from router.cli.orphan_guard import command as guarded
 from router.store import get_engine
 from router.store.models import DiscoverySnapshot
 from tests.deployments.conftest import (
@@ -114,7 +115,7 @@ def test_prefect_deploy_to_a_process_pool_and_a_worker_runs_it(
         log = tmp_path / "worker.log"
         with log.open("wb") as out:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "prefect", "worker", "start", "--pool", "routerx"],
+                guarded("prefect", "worker", "start", "--pool", "routerx"),
                 env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
         try:

@@ -10,6 +10,9 @@ that succeeds. Anything else (a missing or overlong category, a wrong token, a c
 no usable model) is handed to the FastAPI endpoint of the same path, so validation
 messages, status codes and the OpenAPI schema come from one place.
 
+The bearer token is checked by `router.api_guard.bearer_ok`, the function the rest of
+the API uses, on raw header bytes: a non-ASCII token is a wrong token on both paths.
+
 It wraps the FastAPI app from the outside, so a served route also skips FastAPI's
 per-request telemetry check and middleware stack (successful routes are therefore not
 traced by FastAPI's native OpenTelemetry; every other request is).
@@ -17,12 +20,12 @@ traced by FastAPI's native OpenTelemetry; every other request is).
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
+from router.api_guard import bearer_ok
 from router.errors import RouterxError
 
 Scope = MutableMapping[str, Any]
@@ -32,16 +35,6 @@ Send = Callable[[Message], Awaitable[None]]
 
 PATH = "/v1/route"
 _HEADERS = [(b"content-type", b"application/json")]
-
-
-def _authorised(scope: Scope, token: str | None) -> bool:
-    if token is None:
-        return True
-    for name, value in scope.get("headers", ()):
-        if name == b"authorization":
-            scheme, _, supplied = value.partition(b" ")
-            return scheme.lower() == b"bearer" and hmac.compare_digest(supplied, token.encode())
-    return False
 
 
 class FastRoute:
@@ -61,7 +54,7 @@ class FastRoute:
             return
         state = self.app.state
         router = getattr(state, "router", None)
-        if router is None or not _authorised(scope, state.token):
+        if router is None or not bearer_ok(scope.get("headers", ()), state.token):
             await self.app(scope, receive, send)
             return
         params = parse_qs(scope["query_string"].decode("latin-1"))

@@ -65,6 +65,9 @@ class OutcomeRecord:
         for name, value in (("model", self.model), ("category", self.category)):
             if not isinstance(value, str) or not value.strip():
                 raise InputError(f"outcome {name} must be a non-empty string, got {value!r}")
+            if not value.isascii() and not _is_unicode(value):
+                raise InputError(f"outcome {name} {value!r} is not valid Unicode (a lone "
+                                 "surrogate, e.g. from bytes that were not UTF-8)")
         if self.success is not True and self.success is not False:
             raise InputError(f"outcome success must be true or false, got {self.success!r}")
         if self.is_exploration is not True and self.is_exploration is not False:
@@ -79,14 +82,29 @@ class OutcomeRecord:
                 raise InputError(f"outcome {name} must be a finite number >= 0, got {value!r}")
         for name, value in (("tokens_in", self.tokens_in), ("tokens_out", self.tokens_out),
                             ("file_size", self.file_size)):
-            if value is not None and (type(value) is not int or value < 0):
-                raise InputError(f"outcome {name} must be a whole number >= 0, got {value!r}")
+            if value is not None and (type(value) is not int or not 0 <= value <= _INT64_MAX):
+                raise InputError(
+                    f"outcome {name} must be a whole number from 0 to {_INT64_MAX}, got {value!r}")
         for name, value, limit in (("task_id", self.task_id, 200),
                                    ("complexity", self.complexity, 50),
                                    ("language", self.language, 50)):
-            if value is not None and (not isinstance(value, str) or len(value) > limit):
-                raise InputError(f"outcome {name} must be text of at most {limit} characters")
+            if value is not None and (not isinstance(value, str) or len(value) > limit
+                                      or not (value.isascii() or _is_unicode(value))):
+                raise InputError(f"outcome {name} must be valid text of at most {limit} "
+                                 "characters")
         return self
+
+
+_INT64_MAX = 2**63 - 1  # the store's integer columns are 64-bit
+
+
+def _is_unicode(text: str) -> bool:
+    """False for text holding a lone surrogate, which no store or encoder accepts."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_number(value: Any) -> bool:

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         default=60.0, gt=0, validation_alias="ROUTERX_HTTP_RETRY_MAX_SECONDS"
     )
     api_token: SecretStr | None = Field(default=None, validation_alias="ROUTERX_API_TOKEN")
+    api_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=1024**3, validation_alias="ROUTERX_API_MAX_BODY_BYTES"
+    )
     completion_timeout: float = Field(
         default=180.0, gt=0, validation_alias="ROUTERX_COMPLETION_TIMEOUT"
     )

@@ -192,3 +192,111 @@ def test_fast_path_and_endpoint_answer_alike(url: str) -> None:
     assert via_fast_path.status_code == via_endpoint.status_code == 200
     assert via_fast_path.json() == via_endpoint.json()
     assert via_fast_path.headers["content-type"] == via_endpoint.headers["content-type"]
+
+
+# --- bad input is a 422 naming the field, never a 500 ------------------------------------
+# (the store plays no part in these: SQLite only)
+
+
+@pytest.fixture
+def lite(tmp_path) -> str:  # noqa: ANN001
+    url = f"sqlite:///{tmp_path / 'lite.db'}"
+    seed(url, doc(3))
+    return url
+
+
+OUT = f'{{"model": "{M0}", "category": "{CATEGORY}", "success": true'
+PIN = f'{{"model": "{M0}", "category": "{CATEGORY}"'
+
+
+@pytest.mark.parametrize(("path", "raw", "field"), [
+    ("/v1/outcomes", OUT + ', "accuracy": NaN}', "body.accuracy"),
+    ("/v1/outcomes", OUT + ', "latency_ms": Infinity}', "body.latency_ms"),
+    ("/v1/outcomes", OUT + ', "cost_usd": -Infinity}', "body.cost_usd"),
+    ("/v1/outcomes", OUT + ', "latency_ms": 1e999}', "body.latency_ms"),
+    ("/v1/outcomes", OUT + ', "tokens_in": 18446744073709551616}', "body.tokens_in"),
+    ("/v1/outcomes", OUT + ', "file_size": 9223372036854775808}', "body.file_size"),
+    ("/v1/outcomes", OUT + ', "tokens_out": ' + "9" * 5000 + "}", "body.tokens_out"),
+    ("/v1/outcomes", f"[{OUT}}}, {OUT}, \"latency_ms\": NaN}}]", "body.1.latency_ms"),
+    ("/v1/outcomes", OUT + ', "task_id": "\\ud800"}', "body.task_id"),
+    ("/v1/outcomes", '{"model": "a/\\udfff", "category": "c", "success": true}', "body.model"),
+    ("/v1/outcomes", b'{"model": "\xff\xfe", "category": "c", "success": true}', "body: the "
+     "body is not UTF-8"),
+    ("/v1/outcomes", "[" * 100_000 + "]" * 100_000, "body: JSON nested too deeply"),
+    ("/v1/pins", PIN + ', "duration": "99999999999999d"}', "body.duration"),
+    ("/v1/pins", PIN + ', "duration": "1000000000w"}', "body.duration"),
+    ("/v1/pins", PIN + ', "duration": "3651d"}', "body.duration"),
+    ("/v1/pins", PIN + ', "note": "\\ud800 x"}', "body.note"),
+    ("/v1/pins", f'{{"model": "{M0}", "category": "code\\u0000gen"}}', "body.category"),
+    ("/v1/session-start", '{"if_stale_seconds": Infinity}', "body.if_stale_seconds"),
+    ("/v1/session-start", '{"if_stale_seconds": 1e308}', "body.if_stale_seconds"),
+    ("/v1/exploration", '{"active": true, "budget": NaN}', "body.budget"),
+    ("/v1/exploration", '{"active": true, "prior_strength": Infinity}', "body.prior_strength"),
+])
+def test_bad_values_are_422_naming_the_field(
+    lite: str, monkeypatch: pytest.MonkeyPatch, path: str, raw: str | bytes, field: str
+) -> None:
+    scheduled = []
+    monkeypatch.setattr("router.discovery.run_discovery", lambda **kw: scheduled.append(kw))
+    with TestClient(create_app(database_url=lite), raise_server_exceptions=False) as c:
+        got = c.post(path, content=raw, headers={"content-type": "application/json"})
+        assert got.status_code == 422, got.text
+        assert got.json()["detail"].startswith(field), got.json()["detail"]
+        assert c.get("/v1/pins").json()["pins"] == []
+    assert _stored(lite) == 0 and scheduled == []
+
+
+def test_an_oversized_batch_is_refused_before_its_items_are_validated(client: TestClient,
+                                                                       url: str) -> None:
+    from router.api import MAX_BATCH
+
+    got = client.post("/v1/outcomes", json=[{"colour": "red"}] * (MAX_BATCH + 1))
+    assert got.status_code == 422
+    assert [e["loc"] for e in got.json()["errors"]] == [["body"]]  # not 10,001 item errors
+    assert f"batch of {MAX_BATCH + 1} outcomes; send at most {MAX_BATCH}" in got.json()["detail"]
+    within = client.post("/v1/outcomes", json=[{"colour": "red"}] * 2)
+    assert within.status_code == 422  # items are then validated field by field
+    assert ["body", 1, "success"] in [e["loc"] for e in within.json()["errors"]]
+    assert _stored(url) == 0
+
+
+# --- the bearer token: raw bytes, the same answer on every path ---------------------------
+
+TOKEN = "s3cret-token-0123"
+PATHS = [
+    ("GET", f"/v1/route?category={CATEGORY}"),                # the raw-ASGI fast path
+    ("GET", f"/v1/route?category={CATEGORY}&task_id=t1"),     # the FastAPI endpoint
+    ("GET", "/v1/route?category=nope"),
+    ("GET", "/v1/pins"),
+    ("POST", "/v1/outcomes"),
+    ("DELETE", f"/v1/pins?category={CATEGORY}"),
+    ("GET", f"/v1/fallbacks/{CATEGORY}"),
+    ("POST", "/v1/session-start"),
+    ("GET", "/v1/no-such-endpoint"),
+]
+BAD_AUTH = [b"Bearer t\xc3\xb6k\xc3\xa9n", b"Bearer \xff\xfe\x00", "Bearer s3cret-tökén".encode(
+    "latin-1"), b"B\xe9arer " + TOKEN.encode(), b"Bearer " + TOKEN.encode() + b"\xc3\xa9"]
+
+
+@pytest.mark.parametrize("auth", BAD_AUTH)
+def test_a_non_ascii_token_is_401_on_every_path(lite: str, auth: bytes) -> None:
+    with TestClient(create_app(database_url=lite, token=TOKEN),
+                    raise_server_exceptions=False) as c:
+        for method, path in PATHS:
+            got = c.request(method, path, headers={"authorization": auth}, content=b"{}")
+            assert got.status_code == 401, (method, path, got.text)
+            assert got.headers["www-authenticate"] == "Bearer" and TOKEN not in got.text
+        right = {"authorization": f"Bearer {TOKEN}"}
+        assert c.get(f"/v1/route?category={CATEGORY}", headers=right).status_code == 200
+        assert c.get(f"/v1/route?category={CATEGORY}&task_id=t1",
+                     headers=right).status_code == 200
+        assert c.get("/v1/pins", headers=right).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["tökén-secret", "with space", "tab\there", ""])
+def test_a_token_that_cannot_travel_in_a_header_is_refused_at_start(token: str) -> None:
+    from router.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="ROUTERX_API_TOKEN must be visible ASCII") as info:
+        create_app(database_url="sqlite://", token=token)
+    assert token not in str(info.value) or not token

@@ -1,0 +1,30 @@
+"""Outcome validation: values the store cannot hold are refused with the field named."""
+
+from __future__ import annotations
+
+import pytest
+
+from router.errors import InputError
+from router.outcomes import OutcomeRecord
+
+
+def outcome(**extra: object) -> OutcomeRecord:
+    return OutcomeRecord(**{"model": "p/m", "category": "c", "success": True, **extra})
+
+
+@pytest.mark.parametrize(("extra", "needle"), [
+    ({"tokens_in": 2**63}, "tokens_in must be a whole number from 0 to 9223372036854775807"),
+    ({"file_size": 10**30}, "file_size"),
+    ({"latency_ms": float("nan")}, "latency_ms must be a finite number"),
+    ({"cost_usd": float("inf")}, "cost_usd must be a finite number"),
+    ({"accuracy": float("nan")}, "accuracy"),
+    ({"task_id": "t\udcff"}, "task_id must be valid text"),  # argv bytes that were not UTF-8
+    ({"model": "p/\ud800"}, "not valid Unicode"),
+])
+def test_values_the_store_cannot_hold_are_refused(extra: dict, needle: str) -> None:
+    with pytest.raises(InputError, match=needle):
+        outcome(**extra).validate()
+
+
+def test_the_largest_values_the_store_holds_are_fine() -> None:
+    assert outcome(tokens_in=2**63 - 1, latency_ms=1e308, task_id="tâche-é").validate()

@@ -5,9 +5,13 @@ and the import (`routerx placements import FILE.json`), so a team can share one
 hierarchy between machines and tests can seed a router without assessments:
 
     {"<category>": [{"model": "provider/id", "layer": 1-6, "score": x,
-                     "provisional": bool, "pass_rate": p | null}, ...]}
+                     "provisional": bool, "pass_rate": p | null,
+                     "stale": bool, "stale_reason": text | null}, ...]}
 
-entries best first. A category's fallback table is its models ordered by layer (1 is
+entries best first (`stale` and `stale_reason` may be left out: not stale). A stale
+placement is kept from the model's last complete measurement while a newer attempt
+failed or ran under an older protocol (benchmarks/assessment/placing.py); it still
+routes. A category's fallback table is its models ordered by layer (1 is
 best) then by score (higher is better); ties keep the order they were given in, so a
 file round-trips unchanged. The assessment flow reuses `write_fallback_table`, which
 adds a version only when the order actually changes.
@@ -31,7 +35,7 @@ from router.store.models import FallbackTable, Model, ModelStatus, Placement
 from router.store.types import utcnow
 from router.store.versions import PLACEMENTS, bump_version
 
-_ENTRY_KEYS = {"model", "layer", "score", "provisional", "pass_rate"}
+_ENTRY_KEYS = {"model", "layer", "score", "provisional", "pass_rate", "stale", "stale_reason"}
 # A shared hierarchy is a few KiB per category; a file far beyond that is a mistake.
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 
@@ -43,6 +47,8 @@ class PlacementEntry:
     score: float
     provisional: bool = False
     pass_rate: float | None = None
+    stale: bool = False
+    stale_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +57,8 @@ class PlacementEntry:
             "score": self.score,
             "provisional": self.provisional,
             "pass_rate": self.pass_rate,
+            "stale": self.stale,
+            "stale_reason": self.stale_reason,
         }
 
 
@@ -116,12 +124,22 @@ def _entry(raw: Any, where: str) -> PlacementEntry:
         or not 0.0 <= pass_rate <= 1.0
     ):
         raise InputError(f"{where}: 'pass_rate' must be null or within [0, 1], got {pass_rate!r}")
+    stale = raw.get("stale", False)
+    if not isinstance(stale, bool):
+        raise InputError(f"{where}: 'stale' must be true or false, got {stale!r}")
+    stale_reason = raw.get("stale_reason")
+    if stale_reason is not None and (not isinstance(stale_reason, str)
+                                     or len(stale_reason) > 2000):
+        raise InputError(f"{where}: 'stale_reason' must be null or a text of at most 2000 "
+                         "characters")
     return PlacementEntry(
         model=model,
         layer=layer,
         score=float(score),
         provisional=provisional,
         pass_rate=None if pass_rate is None else float(pass_rate),
+        stale=stale,
+        stale_reason=stale_reason if stale else None,
     )
 
 
@@ -288,6 +306,7 @@ def import_placements(
             row.rank_score = entry.score
             row.provisional = entry.provisional
             row.pass_rate = entry.pass_rate
+            row.stale, row.stale_reason = entry.stale, entry.stale_reason
             row.evidence = {"source": "import", "file": Path(source).name}
             row.assessed_at = now
             session.add(row)
@@ -332,6 +351,8 @@ def list_placements(session: Session, category: str | None = None) -> dict[str, 
                 score=p.rank_score,
                 provisional=p.provisional,
                 pass_rate=p.pass_rate,
+                stale=p.stale,
+                stale_reason=p.stale_reason,
             ).to_dict()
             for p in ranked
         ]

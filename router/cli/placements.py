@@ -20,6 +20,9 @@ def placements(
 ) -> None:
     """List placements per category, best first; `import FILE` loads a shared set.
 
+    A stale placement is kept from the model's last complete measurement (a newer run
+    failed, or ran under an older protocol) and still routes; the table says why. Below
+    the tables: the scores that place nothing (smoke runs, other protocols), and why.
     The --json output is exactly the shape `routerx placements import` reads.
 
     Example: routerx placements --category code-generation --json
@@ -27,10 +30,13 @@ def placements(
     if ctx.invoked_subcommand is not None:
         return
     from router.placements import list_placements
+    from router.scores import describe, unplaced_scores
     from router.store import session_scope
 
     with session_scope() as session:
         listing = list_placements(session, category)
+        unplaced = [] if category else [(s.model_id, describe(s), s.not_placed_reason or "")
+                                        for s in unplaced_scores(session)]
     if json_out:
         print_json(listing)
         return
@@ -44,10 +50,23 @@ def placements(
         table = Table(title=text(f"{cat}: {len(entries)} model(s), best first"))
         for column in ("#", "model", "layer", "score", "pass rate", "provisional"):
             table.add_column(column)
+        stale = any(e["stale"] for e in entries)
+        if stale:
+            table.add_column("stale: why", overflow="fold")
         for i, e in enumerate(entries, start=1):
             rate = "" if e["pass_rate"] is None else f"{e['pass_rate']:.3f}"
-            table.add_row(str(i), text(e["model"]), str(e["layer"]), f"{e['score']:.3f}", rate,
-                          "yes" if e["provisional"] else "")
+            cells = [str(i), text(e["model"]), str(e["layer"]), f"{e['score']:.3f}", rate,
+                     "yes" if e["provisional"] else ""]
+            if stale:
+                cells.append(text(e["stale_reason"] or "stale") if e["stale"] else "")
+            table.add_row(*cells)
+        console.print(table)
+    if unplaced:
+        table = Table(title="measured, not placed")
+        for column in ("model", "score", "why not placed"):
+            table.add_column(column, overflow="fold")
+        for model, what, why in unplaced:
+            table.add_row(text(model), text(what), text(why))
         console.print(table)
 
 

@@ -1,8 +1,9 @@
 """What the report shows, read from the store in one pass and shaped into plain records.
 
-Scores are shown for each benchmark's current protocol only (the protocol of its most
-recent score, as placement uses): numbers measured under different protocols are not
-comparable, so older ones are counted, not mixed in.
+The charts show the scores that place models (the placement protocol's measurements,
+`BenchmarkScore.placed`): like with like. Every other score (a smoke run, another
+sample count or temperature, an older protocol) is listed apart with the reason it is
+not placed, never mixed in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.engine import URL
 from sqlmodel import Session, col, select
 
 from router.report.shaping import running_beta, thin
+from router.scores import describe
 from router.store import get_engine
 from router.store.models import BenchmarkScore, Outcome, Placement
 from router.store.types import utcnow
@@ -33,6 +35,17 @@ class PlacementRow:
     provisional: bool
     pass_rate: float | None
     assessed_at: datetime
+    stale: bool = False
+    stale_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnplacedRow:
+    """A score that places nothing, and why."""
+
+    model: str
+    what: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +103,13 @@ class ReportData:
     store: str
     placements: dict[str, list[PlacementRow]] = field(default_factory=dict)
     scores: list[ScoreRow] = field(default_factory=list)
-    superseded_scores: int = 0
+    unplaced: list[UnplacedRow] = field(default_factory=list)
     posteriors: dict[str, list[PosteriorSeries]] = field(default_factory=dict)
     outcome_count: int = 0
 
     @property
     def empty(self) -> bool:
-        return not (self.placements or self.scores or self.posteriors)
+        return not (self.placements or self.scores or self.unplaced or self.posteriors)
 
     @property
     def benchmarks(self) -> list[str]:
@@ -111,6 +124,7 @@ class ReportData:
     def models(self) -> list[str]:
         names = {p.model for rows in self.placements.values() for p in rows}
         names |= {s.model for s in self.scores}
+        names |= {u.model for u in self.unplaced}
         names |= {p.model for rows in self.posteriors.values() for p in rows}
         return sorted(names)
 
@@ -126,10 +140,10 @@ def load_report_data(database_url: str | None = None,
     engine = get_engine(database_url)
     with Session(engine) as session:
         placements = _placements(session)
-        scores, superseded = _scores(session)
+        scores, unplaced = _scores(session)
         posteriors, outcomes = _posteriors(session, max_points)
     return ReportData(generated_at=utcnow(), store=store_label(engine.url),
-                      placements=placements, scores=scores, superseded_scores=superseded,
+                      placements=placements, scores=scores, unplaced=unplaced,
                       posteriors=posteriors, outcome_count=outcomes)
 
 
@@ -141,20 +155,20 @@ def _placements(session: Session) -> dict[str, list[PlacementRow]]:
     for p in rows:
         out.setdefault(p.category, []).append(PlacementRow(
             p.category, p.model_id, p.layer, p.rank_score, p.provisional, p.pass_rate,
-            p.assessed_at))
+            p.assessed_at, p.stale, p.stale_reason))
     return out
 
 
-def _scores(session: Session) -> tuple[list[ScoreRow], int]:
+def _scores(session: Session) -> tuple[list[ScoreRow], list[UnplacedRow]]:
     rows = session.exec(select(BenchmarkScore).order_by(
-        col(BenchmarkScore.computed_at), col(BenchmarkScore.id))).all()
-    current = {s.benchmark: s.protocol_version for s in rows}  # the latest wins
-    kept = [s for s in rows if s.protocol_version == current[s.benchmark]]
+        col(BenchmarkScore.computed_at).desc(), col(BenchmarkScore.id).desc())).all()
     shaped = [ScoreRow(s.model_id, s.benchmark, s.protocol_version, s.n_tasks, s.n_samples,
                        s.pass_at_1, s.ci_low, s.ci_high, s.latency_p50_ms, s.latency_p95_ms,
-                       s.cost_per_solved_usd, s.computed_at) for s in kept]
+                       s.cost_per_solved_usd, s.computed_at) for s in rows if s.placed]
     shaped.sort(key=lambda s: (s.benchmark, -s.pass_at_1, s.model))
-    return shaped, len(rows) - len(kept)
+    unplaced = [UnplacedRow(s.model_id, describe(s), s.not_placed_reason or "not yet placed")
+                for s in rows if not s.placed]
+    return shaped, unplaced
 
 
 def _posteriors(session: Session, max_points: int) -> tuple[dict[str, list[PosteriorSeries]], int]:

@@ -62,8 +62,10 @@ def slug(*parts: str) -> str:
 
 def build_sections(data: ReportData) -> list[Section]:
     sections = [_category(data, c) for c in sorted(data.placements)]
+    if data.scores or data.unplaced:
+        sections.append(_pass_at_1(data))
     if data.scores:
-        sections += [_pass_at_1(data), _cost(data), _latency(data)]
+        sections += [_cost(data), _latency(data)]
     sections.append(_posteriors(data))
     return sections
 
@@ -72,17 +74,22 @@ def _category(data: ReportData, category: str) -> Section:
     rows = data.placements[category]
     table = Table(
         key=slug("leaderboard", category), title=f"{category}: leaderboard, best first",
-        columns=["rank", "model", "layer", "rank_score", "provisional", "pass_rate"],
+        columns=["rank", "model", "layer", "rank_score", "provisional", "pass_rate", "stale"],
         rows=[[i, r.model, r.layer, round(r.rank_score, 4), r.provisional,
-               None if r.pass_rate is None else round(r.pass_rate, 4)]
+               None if r.pass_rate is None else round(r.pass_rate, 4),
+               (r.stale_reason or "stale") if r.stale else ""]
               for i, r in enumerate(rows, start=1)],
         formats={"rank_score": ".3f", "pass_rate": ".3f"})
     chart = Chart(slug("hierarchy", category), f"{category}: hierarchy (layers 1-6)",
                   lambda: charts.hierarchy_figure(rows))
     provisional = sum(r.provisional for r in rows)
+    stale = sum(r.stale for r in rows)
     intro = (f"{len(rows)} model(s) placed; layer 1 is tried first. "
              + (f"{provisional} placement(s) are provisional: with fewer than three models "
-                "to compare, layers come from absolute pass rates." if provisional else ""))
+                "to compare, layers come from absolute pass rates. " if provisional else "")
+             + (f"{stale} placement(s) are stale: kept from the model's last complete "
+                "measurement until a new complete run replaces it (the table says why); "
+                "they still route." if stale else ""))
     return Section(slug("category", category), f"Category: {category}", intro, [chart, table])
 
 
@@ -111,12 +118,16 @@ def _pass_at_1(data: ReportData) -> Section:
                    r.n_tasks, r.n_samples, r.protocol] for r in rows],
             formats={"pass_at_1": ".3f", "ci_low": ".3f", "ci_high": ".3f"})]
 
-    notes = [Note(f"{data.superseded_scores} score(s) measured under an older benchmark "
-                  "protocol are not shown: they are not comparable.")
-             ] if data.superseded_scores else []
+    unplaced: list[Block] = [Table(
+        key="unplaced-scores", title="measured, not placed",
+        columns=["model", "score", "why_not_placed"],
+        rows=[[u.model, u.what, u.reason] for u in data.unplaced])] if data.unplaced else []
     return Section("pass-at-1", "pass@1 per benchmark",
-                   "Bars are pass@1; whiskers its 95% confidence interval over tasks.",
-                   _per_benchmark(data, blocks) + notes)
+                   "Bars are pass@1; whiskers its 95% confidence interval over tasks. Only "
+                   "the scores that place models are drawn (the placement protocol's "
+                   "measurements, like with like); smoke runs, other protocols and other "
+                   "sample counts are listed below the charts, never mixed in.",
+                   _per_benchmark(data, blocks) + unplaced)
 
 
 def _cost(data: ReportData) -> Section:

@@ -23,6 +23,8 @@ def doc(n: int = 4, category: str = CATEGORY, prefix: str = "prov") -> dict[str,
                 "score": round(1.0 - i * 0.05, 3),
                 "provisional": False,
                 "pass_rate": round(0.85 - i * 0.03, 3),
+                "stale": False,
+                "stale_reason": None,
             }
             for i in range(n)
         ]

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from router.errors import InputError
 from router.exports import export_all, merge_opencode_config
@@ -27,7 +27,8 @@ def seed(url: str) -> None:
             s.add(BenchmarkScore(model_id=mid, benchmark="humaneval", protocol_version="v1",
                                  n_tasks=10, n_samples=10, pass_at_1=p1, ci_low=p1 - 0.1,
                                  ci_high=min(1, p1 + 0.1), latency_p50_ms=800,
-                                 latency_p95_ms=1500, cost_per_solved_usd=None, robustness=0.9))
+                                 latency_p95_ms=1500, cost_per_solved_usd=None, robustness=0.9,
+                                 placed=True))
             s.add(Placement(model_id=mid, category="code-generation", layer=1 if p1 > .85 else 2,
                             rank_score=p1, provisional=True))
         write_fallback_table(s, "code-generation", ["gemini/gemini-2.5-pro",
@@ -75,3 +76,28 @@ def test_unreadable_opencode_config_is_left_alone(tmp_path) -> None:
     with pytest.raises(InputError, match="not valid JSON"):
         merge_opencode_config(config, [], {})
     assert config.read_text() == "{ not json"
+
+
+def test_stale_placements_and_unplaced_scores_are_marked(tmp_path) -> None:
+    seed(None)
+    with Session(get_engine()) as s:
+        placement = s.exec(select(Placement).where(
+            Placement.model_id == "gemini/gemini-2.5-pro")).one()
+        placement.stale = True
+        placement.stale_reason = "humaneval: the newest run (#9) failed: HTTP 401"
+        s.add(placement)
+        s.add(BenchmarkScore(model_id="gemini/gemini-2.5-pro", benchmark="humaneval",
+                             protocol_version="v1", task_set="three", task_count=3,
+                             task_scope="first 3", n_tasks=3, n_samples=3, pass_at_1=1.0,
+                             ci_low=0.44, ci_high=1.0, not_placed_reason="smoke or partial run"))
+        s.commit()
+    paths = export_all(tmp_path / "out")
+    matrix = paths.scoring_matrix.read_text()
+    assert "| `gemini/gemini-2.5-pro` | 1 (provisional, stale) | 0.900 [0.800, 1.000] |" in matrix
+    assert "- `gemini/gemini-2.5-pro` is stale: humaneval: the newest run (#9) failed" in matrix
+    assert "## Measured, not placed" in matrix
+    assert ("| `gemini/gemini-2.5-pro` | humaneval 1.000 (first 3, 3 tasks, 1 sample, t=0) "
+            "| smoke or partial run |") in matrix
+    tables = json.loads(paths.fallback_tables.read_text())["categories"]["code-generation"]
+    assert tables["stale"] == {
+        "gemini/gemini-2.5-pro": "humaneval: the newest run (#9) failed: HTTP 401"}

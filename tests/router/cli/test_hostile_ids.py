@@ -127,11 +127,13 @@ def test_assess_summary_and_discovery_report_print_literally(
 
     print_summary({
         "models": {
-            "m/[/x]": {"status": "failed", "benchmarks": {}, "placements": {},
-                       "reason": "[/r]"},
-            "m/[b]": {"status": "assessed", "placements": {"code-generation": 2}, "benchmarks": {
-                "[i]": {"pass_at_1": 0.5, "ci": [0.2, 0.8], "latency_p50_ms": 10.0,
-                        "cost_per_solved_usd": None}}},
+            "m/[/x]": {"status": "failed", "outcome": "failed", "benchmarks": {},
+                       "placements": {}, "reason": "[/r]"},
+            "m/[b]": {"status": "assessed", "outcome": "completed",
+                      "placements": {"code-generation": 2}, "benchmarks": {
+                          "[i]": {"pass_at_1": 0.5, "ci": [0.2, 0.8], "latency_p50_ms": 10.0,
+                                  "cost_per_solved_usd": None, "task_scope": "[first 3]",
+                                  "placed": False, "not_placed_reason": "[smoke]"}}},
         },
         "skipped_benchmarks": {"[/s]": "needs [bold]data"},
         "exports": {"fallback_tables": "/tmp/[x]/fallback.json"},
@@ -140,7 +142,8 @@ def test_assess_summary_and_discovery_report_print_literally(
         "[p]": {"status": "error", "models": 0, "new": [], "removed": [],
                 "error": "HTTP 500: [/body]"}}})
     out = capsys.readouterr().out
-    assert_literal(out, "m/[/x]", "m/[b]", "[/r]", "[i]", "skipped [/s]: needs [bold]data",
+    assert_literal(out, "m/[/x]", "m/[b]", "[/r]", "[i]", "[first 3]", "[smoke]",
+                   "skipped [/s]: needs [bold]data",
                    "/tmp/[x]/fallback.json", "[p]", "HTTP 500: [/body]",
                    "old/esc\\x1b[31mred")
 

@@ -20,11 +20,14 @@ MODELS = (GPT, CLAUDE, QWEN, LLAMA)
 
 def _score(model: str, bench: str, p: float, lo: float, hi: float, *, cost: float | None,
            p50: float | None, p95: float | None, at: datetime, protocol: str = "v2",
-           n: int = 50) -> BenchmarkScore:
+           n: int = 50, not_placed: str | None = None) -> BenchmarkScore:
     return BenchmarkScore(model_id=model, benchmark=bench, protocol_version=protocol,
+                          task_set=f"first-{n}", task_count=n,
+                          task_scope="all" if n == 50 else f"first {n}",
                           n_tasks=n, n_samples=n, pass_at_1=p, ci_low=lo, ci_high=hi,
                           latency_p50_ms=p50, latency_p95_ms=p95, cost_per_solved_usd=cost,
-                          computed_at=at)
+                          computed_at=at, placed=not_placed is None,
+                          not_placed_reason=not_placed)
 
 
 def seed(url: str) -> None:
@@ -40,10 +43,15 @@ def seed(url: str) -> None:
                             rank_score=score, provisional=provisional, pass_rate=rate,
                             assessed_at=T0))
         s.add(Placement(model_id=CLAUDE, category="bug-fix", layer=2, rank_score=0.71,
-                        provisional=True, pass_rate=0.71, assessed_at=T0))
-        # an older protocol's score: counted, not shown
+                        provisional=True, pass_rate=0.71, assessed_at=T0, stale=True,
+                        stale_reason="swebench: the newest run failed: HTTP 401"))
+        # an older protocol's score and a smoke run: listed apart, never charted
         s.add(_score(GPT, "humaneval", 0.5, 0.4, 0.6, cost=0.5, p50=1.0, p95=2.0,
-                     at=T0 - timedelta(days=30), protocol="v1"))
+                     at=T0 - timedelta(days=30), protocol="v1",
+                     not_placed="protocol v1; the current one is v2"))
+        s.add(_score(QWEN, "humaneval", 1.0, 0.44, 1.0, cost=0.0, p50=900, p95=950,
+                     at=T0 + timedelta(hours=1), n=3,
+                     not_placed="smoke or partial run (first 3: 3 task(s))"))
         s.add(_score(GPT, "humaneval", 0.9, 0.84, 0.94, cost=0.012, p50=800, p95=2100, at=T0))
         s.add(_score(CLAUDE, "humaneval", 0.88, 0.8, 0.93, cost=0.02, p50=950, p95=1800,
                      at=T0))

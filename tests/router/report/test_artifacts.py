@@ -33,7 +33,7 @@ def test_artifacts_carry_the_charts_tables_and_a_link(seeded_sqlite: str,
     tables = {t.key: t for t in art.tables}
     board = tables["routerx-report-leaderboard-code-generation"].rows
     assert board[0] == {"rank": 1, "model": GPT, "layer": 1, "rank_score": 1.21,
-                        "provisional": False, "pass_rate": 0.9}
+                        "provisional": False, "pass_rate": 0.9, "stale": ""}
     cost = tables["routerx-report-cost-humaneval"].rows
     assert cost[-1] == {"model": LLAMA, "usd_per_solved": None, "pass_at_1": 0.6,
                         "cost": "unknown"}

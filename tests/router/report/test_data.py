@@ -15,12 +15,16 @@ def test_placements_in_fallback_order_per_category(seeded: str) -> None:
     cg = data.placements["code-generation"]
     assert [(p.model, p.layer) for p in cg] == [(GPT, 1), (CLAUDE, 1), (LLAMA, 3), (QWEN, 5)]
     assert data.placements["bug-fix"][0].provisional is True
+    assert data.placements["bug-fix"][0].stale is True
+    assert "401" in data.placements["bug-fix"][0].stale_reason
 
 
-def test_only_current_protocol_scores_best_first(seeded: str) -> None:
+def test_only_placed_scores_are_charted_best_first(seeded: str) -> None:
     data = load_report_data(seeded)
     assert data.benchmarks == ["humaneval", "mbpp"]
-    assert data.superseded_scores == 1
+    assert [(u.model, u.reason.split(" ")[0]) for u in data.unplaced] == [
+        (QWEN, "smoke"), (GPT, "protocol")]  # newest first, each with its reason
+    assert data.unplaced[0].what == "humaneval 1.000 (first 3, 3 tasks, 1 sample, t=0)"
     he = data.scores_for("humaneval")
     assert [s.model for s in he] == [GPT, CLAUDE, LLAMA, QWEN]
     assert he[0].pass_at_1 == 0.9 and he[0].protocol == "v2"

@@ -123,3 +123,16 @@ def test_out_must_be_a_writable_directory(seeded_sqlite: str, tmp_path: Path) ->
         write_report(afile, seeded_sqlite)
     with pytest.raises(InputError, match="cannot write .*report.html.*writable directory"):
         write_report(afile / "reports", seeded_sqlite)  # a directory under a file
+
+
+def test_stale_placements_and_unplaced_scores_are_shown_with_their_reasons(page: str) -> None:
+    bug_fix = _element(page, "section", "category-bug-fix")
+    assert "1 placement(s) are stale" in bug_fix
+    assert "swebench: the newest run failed: HTTP 401" in bug_fix
+    scores = _element(page, "section", "pass-at-1")
+    assert "measured, not placed" in scores
+    assert "humaneval 1.000 (first 3, 3 tasks, 1 sample, t=0)" in scores
+    assert "smoke or partial run (first 3: 3 task(s))" in scores
+    # the smoke run's 1.000 is not a bar of the pass@1 chart
+    chart = _texts(_element(page, "figure", "chart-pass-at-1-humaneval"))
+    assert not any("1.00" in t for t in chart)

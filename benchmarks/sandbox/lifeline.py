@@ -5,7 +5,8 @@ its user (every sample does), it fires when the parent *thread* ends, and it is 
 (the parent can die before the child sets it). A PID namespace is exact instead: when
 its PID 1 dies, the kernel kills every process in it, nested namespaces included.
 
-``become_init`` makes the caller PID 1 of a fresh PID namespace: it unshares one and
+``become_init`` makes the caller (already root of its own user namespace, ``userns``,
+which then owns the PID namespace) PID 1 of a fresh PID namespace: it unshares one and
 forks; the original process only waits and then exits with the same status, so the
 host still holds one process per worker and killing that one ends them all (the init
 has a parent-death signal on the original, checked for the race through a pipe).
@@ -18,7 +19,7 @@ import select
 import signal
 from collections.abc import Iterable
 
-from benchmarks.sandbox import linux
+from benchmarks.sandbox import linux, userns
 
 
 def become_init(keep_fds: Iterable[int] = ()) -> None:
@@ -30,8 +31,7 @@ def become_init(keep_fds: Iterable[int] = ()) -> None:
     except OSError as exc:
         os.close(read_end)
         os.close(write_end)
-        raise OSError(exc.errno, f"cannot create a PID namespace (unshare: "
-                      f"{exc.strerror}); the sandbox needs root") from exc
+        raise userns.explain(exc, "cannot create a PID namespace") from exc
     pid = os.fork()
     if pid:
         _wait_and_mirror(pid, read_end, write_end, keep_fds)

@@ -32,7 +32,13 @@ MS_PRIVATE = 1 << 18
 MNT_DETACH = 2
 
 PR_SET_PDEATHSIG = 1
+PR_SET_SECUREBITS = 28
 PR_SET_NO_NEW_PRIVS = 38
+#: securebits: uid 0 gets no capabilities from execve, nor can regain ambient ones; locked
+SECBIT_NOROOT = 1 << 0
+SECBIT_NOROOT_LOCKED = 1 << 1
+SECBIT_NO_CAP_AMBIENT_RAISE = 1 << 6
+SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED = 1 << 7
 
 AT_FDCWD = -100
 AT_RECURSIVE = 0x8000
@@ -60,6 +66,8 @@ _setns = _proto(_libc, "setns", ctypes.c_int, ctypes.c_int, ctypes.c_int)
 _mount = _proto(_libc, "mount", ctypes.c_int, _c_str, _c_str, _c_str, ctypes.c_ulong, _c_str)
 _umount2 = _proto(_libc, "umount2", ctypes.c_int, _c_str, ctypes.c_int)
 _sethostname = _proto(_libc, "sethostname", ctypes.c_int, _c_str, ctypes.c_size_t)
+_capget = _proto(_libc, "capget", ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+_capset = _proto(_libc, "capset", ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 _prctl = _proto(_libc, "prctl", ctypes.c_int, ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong,
                 ctypes.c_ulong, ctypes.c_ulong)
 # one variadic syscall(2) per signature, so argument conversion is declared, not guessed
@@ -135,13 +143,20 @@ class _MountAttr(ctypes.Structure):
                 ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
 
 
-def make_tree_readonly(path: str) -> None:
-    """Read-only, nosuid, nodev for the mount at ``path`` and every mount below it
-    (mount_setattr with AT_RECURSIVE, Linux 5.12+)."""
-    attr = _MountAttr(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0, 0)
+def set_tree_attributes(path: str, attr_set: int, attr_clr: int = 0) -> None:
+    """Set and clear MOUNT_ATTR_* flags on the mount at ``path`` and every mount below
+    it (mount_setattr with AT_RECURSIVE, Linux 5.12+). Unlike a remount it leaves every
+    other flag alone, so it also works on mounts a user namespace inherited, whose
+    atime and other flags are locked."""
+    attr = _MountAttr(attr_set, attr_clr, 0, 0)
     _check(_syscall_setattr(_nr("mount_setattr"), AT_FDCWD, _enc(path), AT_RECURSIVE,
                             ctypes.addressof(attr), ctypes.sizeof(attr)),
            f"mount_setattr {path}")
+
+
+def make_tree_readonly(path: str) -> None:
+    """Read-only, nosuid, nodev for the mount at ``path`` and every mount below it."""
+    set_tree_attributes(path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
 
 
 def close_from(lowest: int) -> None:
@@ -152,6 +167,36 @@ def close_from(lowest: int) -> None:
 
 def prctl(option: int, arg: int) -> None:
     _check(_prctl(option, arg, 0, 0, 0), "prctl")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+_CAP_VERSION_3 = 0x20080522
+
+
+def clear_capabilities() -> None:
+    """Empty this thread's effective, permitted and inheritable capability sets (and
+    with them the ambient set): a process that keeps uid 0 inside a user namespace
+    keeps every capability there unless they are cleared."""
+    header = _CapHeader(_CAP_VERSION_3, 0)
+    data = (_CapData * 2)()
+    _check(_capset(ctypes.addressof(header), ctypes.addressof(data)), "capset")
+
+
+def capabilities() -> tuple[int, int]:
+    """(effective, permitted) capability masks of this thread."""
+    header = _CapHeader(_CAP_VERSION_3, 0)
+    data = (_CapData * 2)()
+    _check(_capget(ctypes.addressof(header), ctypes.addressof(data)), "capget")
+    return (data[0].effective | data[1].effective << 32,
+            data[0].permitted | data[1].permitted << 32)
 
 
 def prctl_ptr(option: int, arg: int, address: int) -> None:

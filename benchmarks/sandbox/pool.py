@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks.sandbox import rootfs, spawn
+from benchmarks.sandbox import rootfs, spawn, userns
 from benchmarks.sandbox.jobs import CommandJob, CommandResult, Job, Verdict
 from benchmarks.sandbox.protocol import FrameReader, encode, read_message
 from router.errors import SandboxUnavailable
@@ -45,8 +45,14 @@ def default_workers() -> int:
 
 class _Worker:
     def __init__(self, config: dict[str, Any]) -> None:
-        self.proc = spawn.start("benchmarks.sandbox.worker", "main", config,
-                                keep_stdin_open=True)
+        # its own uids (and user namespace), leased for as long as it lives
+        self.ids = userns.lease(config["id_mode"])
+        try:
+            self.proc = spawn.start("benchmarks.sandbox.worker", "main",
+                                    {**config, **self.ids.config()}, keep_stdin_open=True)
+        except BaseException:
+            self.ids.release()
+            raise
         self.reader = FrameReader()
         # jobs sent and not yet answered, oldest (the running one) first
         self.queue: deque[tuple[int, float]] = deque()  # (index, timeout_s)
@@ -106,6 +112,7 @@ class _Worker:
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
                 stream.close()
+        self.ids.release()
 
 
 class Sandbox:
@@ -141,6 +148,7 @@ class Sandbox:
         self._workers: list[_Worker] = []
         self._closed = False
         spawn.check_supported()
+        self.config["id_mode"] = userns.detect_mode()
         try:
             # started together, then awaited: start-up is mostly imports, in parallel
             self._workers = [_Worker(self.config) for _ in range(workers or default_workers())]

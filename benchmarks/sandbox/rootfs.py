@@ -8,7 +8,11 @@ its own procfs and scratch tmpfs), plus whatever a command job adds (its workdir
 read-write, its read-only paths). It is built in a tmpfs and made the root with
 pivot_root, so the host's root is detached and unreachable afterwards.
 
-Must run as root inside a fresh mount namespace (``unshare(CLONE_NEWNS)``).
+Runs as root of the worker's user namespace (``userns``), inside a fresh mount
+namespace: every step here (tmpfs and bind mounts, mount_setattr, pivot_root) is allowed
+there without any privilege on the host, and the host's mounts the namespace inherited
+stay locked (their read-only and other flags cannot be cleared, nor what they cover
+revealed).
 """
 
 from __future__ import annotations
@@ -113,9 +117,8 @@ def _mountpoint(target: str, is_dir: bool) -> None:
 
 def _bind_from_fd(fd: int, target: str, writable: bool) -> None:
     linux.mount(f"/proc/self/fd/{fd}", target, None, linux.MS_BIND | linux.MS_REC)
-    if writable:
-        linux.mount(None, target, None,
-                    linux.MS_REMOUNT | linux.MS_BIND | linux.MS_NOSUID | linux.MS_NODEV)
+    if writable:  # mount_setattr, not a remount: the source's locked flags stay as they are
+        linux.set_tree_attributes(target, linux.MOUNT_ATTR_NOSUID | linux.MOUNT_ATTR_NODEV)
     else:
         linux.make_tree_readonly(target)
 
@@ -129,9 +132,26 @@ class Scratch(NamedTuple):
     mode: int = 0o755
 
 
-def enter_root(binds: Sequence[Bind], scratch: Scratch) -> None:
+def _mount_scratch(target: str, scratch: Scratch) -> None:
+    linux.mount("tmpfs", target, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
+                f"mode={scratch.mode:o},size={scratch.size_mb}m,uid={scratch.uid},"
+                f"gid={scratch.gid}")
+
+
+def renew_scratch(scratch: Scratch) -> None:
+    """Replace the scratch tmpfs at /tmp by an empty one: the old one is detached whole
+    (its files freed once nothing holds them), however deep or large its tree."""
+    linux.umount2(SCRATCH, linux.MNT_DETACH)
+    _mount_scratch(SCRATCH, scratch)
+
+
+def enter_root(binds: Sequence[Bind], scratch: Scratch, proc: bool = False) -> None:
     """Replace this mount namespace's root by the allow-listed view (see module doc),
-    with ``scratch`` at /tmp; shown paths under /tmp are mounted on top of it."""
+    with ``scratch`` at /tmp; shown paths under /tmp are mounted on top of it.
+
+    ``proc``: also a procfs of the caller's PID namespace at /proc, its /proc/sys
+    read-only. It is mounted before the host's root goes: inside a user namespace the
+    kernel allows a new procfs only while a full one is visible."""
     linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
     # Sources are opened before the staging tmpfs covers /tmp: a workdir there stays
     # reachable through its descriptor.
@@ -143,9 +163,7 @@ def enter_root(binds: Sequence[Bind], scratch: Scratch) -> None:
                     "mode=0755,size=1m")
         new = STAGING
         os.mkdir(new + SCRATCH)
-        linux.mount("tmpfs", new + SCRATCH, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
-                    f"mode={scratch.mode:o},size={scratch.size_mb}m,uid={scratch.uid},"
-                    f"gid={scratch.gid}")
+        _mount_scratch(new + SCRATCH, scratch)
         for path in SYSTEM_DIRS:
             if os.path.islink(path):
                 os.symlink(os.readlink(path), new + path)
@@ -156,6 +174,8 @@ def enter_root(binds: Sequence[Bind], scratch: Scratch) -> None:
         for name in ("proc", "dev"):
             os.makedirs(f"{new}/{name}", mode=0o755, exist_ok=True)
         _populate_dev(new + "/dev", devices)
+        if proc:
+            _mount_proc(new + "/proc")
         os.chdir(new)
         linux.pivot_root(".", ".")
         linux.umount2(".", linux.MNT_DETACH)
@@ -180,9 +200,13 @@ def _populate_dev(dev: str, devices: dict[str, int]) -> None:
                 | linux.MS_NOSUID | linux.MS_NOEXEC)
 
 
-def mount_proc() -> None:
-    """A procfs of the caller's own PID namespace at /proc (commands need one)."""
-    linux.mount("proc", "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+def _mount_proc(target: str) -> None:
+    """A procfs of the caller's PID namespace (commands need one) with /proc/sys
+    read-only: in single-uid mode the command is uid 0 of its namespaces, which owns the
+    IPC and network sysctls there."""
+    linux.mount("proc", target, "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+    linux.mount(f"{target}/sys", f"{target}/sys", None, linux.MS_BIND | linux.MS_REC)
+    linux.make_tree_readonly(f"{target}/sys")
 
 
 def host_path(path: str | os.PathLike[str]) -> str:

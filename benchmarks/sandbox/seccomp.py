@@ -1,17 +1,21 @@
-"""A small seccomp filter: no user namespaces and no rarely needed kernel interfaces.
+"""A small seccomp filter: no user namespaces, no anonymous memory files, and no rarely
+needed kernel interfaces.
 
 Why: inside a new user namespace an unprivileged process holds every capability over
 the namespaces it creates, which opens large parts of the kernel (netfilter, mounts of
 new filesystems) to it; most recent kernel escalations start there. (``setns`` stays
 allowed: the worker needs it, and it takes a capability no sandboxed process has or,
-without user namespaces, can get.) Python programs and
+without user namespaces, can get.) ``memfd_create`` (and ``memfd_secret``) are refused
+because a memory file holds memory that no rlimit counts: a sample could keep gigabytes
+in one without mapping them, outside its address-space limit (the other such places,
+/dev/shm and tmpfs files, are absent or size-capped: ``rootfs``). Python programs and
 test suites need none of what is refused here. Refusals return an errno (EPERM, or
 ENOSYS for ``clone3``, whose flags a filter cannot read, so libc falls back to
 ``clone``); a foreign system-call ABI (i386 or x32 on x86_64) kills the process, since
 its numbers would slip past the rules.
 
-Installed once in a worker or command helper (as root) and inherited by everything
-they start.
+Installed once in a worker or in a command's init (root of their own user namespace)
+and inherited by everything they start.
 """
 
 from __future__ import annotations
@@ -39,18 +43,19 @@ _NR = {
     "x86_64": {"clone": 56, "unshare": 272, "clone3": 435, "bpf": 321,
                "perf_event_open": 298, "userfaultfd": 323, "keyctl": 250, "add_key": 248,
                "request_key": 249, "io_uring_setup": 425, "kexec_load": 246,
-               "kexec_file_load": 320},
+               "kexec_file_load": 320, "memfd_create": 319, "memfd_secret": 447},
     "aarch64": {"clone": 220, "unshare": 97, "clone3": 435, "bpf": 280,
                 "perf_event_open": 241, "userfaultfd": 282, "keyctl": 219, "add_key": 217,
                 "request_key": 218, "io_uring_setup": 425, "kexec_load": 104,
-                "kexec_file_load": 294},
+                "kexec_file_load": 294, "memfd_create": 279, "memfd_secret": 447},
 }
 #: system calls refused outright, with the errno they return
 REFUSED = {"clone3": errno.ENOSYS, "bpf": errno.EPERM,
            "perf_event_open": errno.EPERM, "userfaultfd": errno.EPERM,
            "keyctl": errno.EPERM, "add_key": errno.EPERM, "request_key": errno.EPERM,
            "io_uring_setup": errno.ENOSYS, "kexec_load": errno.EPERM,
-           "kexec_file_load": errno.EPERM}
+           "kexec_file_load": errno.EPERM, "memfd_create": errno.EPERM,
+           "memfd_secret": errno.EPERM}
 #: system calls refused only when their first argument asks for a user namespace
 NO_NEW_USERNS = ("clone", "unshare")
 

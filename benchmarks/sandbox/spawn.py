@@ -28,13 +28,15 @@ def clean_environment() -> dict[str, str]:
 
 
 def check_supported() -> None:
-    """Fail early, naming what is missing, where containment cannot work at all."""
+    """Fail early, naming what is missing, where containment cannot work at all. (No
+    root is needed: workers enter user namespaces of their own, ``userns``; whether the
+    kernel allows them is found out, and explained, by the first worker.)"""
     if not sys.platform.startswith("linux"):
         raise SandboxUnavailable(f"the sandbox needs Linux namespaces; this is {sys.platform}")
-    if os.geteuid() != 0:
-        raise SandboxUnavailable(
-            "the sandbox needs root (it creates network, mount and PID namespaces and "
-            "drops to the 'nobody' user); run routerx as root, e.g. in its container")
+    machine = os.uname().machine
+    if machine not in ("x86_64", "aarch64", "arm64"):
+        raise SandboxUnavailable(f"the sandbox supports x86_64 and aarch64 Linux; this is "
+                                 f"{machine}")
 
 
 def start(module: str, function: str, config: dict[str, Any], *,

@@ -2,11 +2,12 @@
 each in a fresh fork of itself.
 
 A worker is a fresh interpreter (``spawn``: no byte of the host's memory, so no key).
-It becomes PID 1 of its own PID namespace (``lifeline``), imports the preload modules
-once, unshares its network (empty), UTS, IPC (System V IPC disabled) and mount
-namespaces, pivots into the read-only view (``rootfs``), installs the seccomp filter,
-and only then accepts jobs. Per job it
-makes an empty scratch directory for the sandbox user, forks a child into a new PID
+It enters a user namespace of its own with its own sample and judge uids (``userns``:
+no root needed), becomes PID 1 of its own PID namespace (``lifeline``), imports the
+preload modules once, unshares its network (empty), UTS, IPC (System V IPC disabled)
+and mount namespaces, pivots into the read-only view (``rootfs``), installs the seccomp
+filter, and only then accepts jobs. Per job it replaces its scratch tmpfs by an empty
+one, makes an empty scratch directory for its sample uid, forks a child into a new PID
 namespace (``benchmarks.sandbox.child``), enforces the wall clock, kills the child on
 timeout (which takes its whole PID namespace, every process it started, down) and
 removes the scratch directory.
@@ -30,7 +31,7 @@ import signal
 import time
 from typing import Any
 
-from benchmarks.sandbox import child, confine, lifeline, linux, rootfs, seccomp
+from benchmarks.sandbox import child, confine, lifeline, linux, rootfs, seccomp, userns
 from benchmarks.sandbox.capture import DETAIL_LIMIT, CappedBuffer, cap_text
 from benchmarks.sandbox.protocol import read_message, write_message
 from benchmarks.sandbox.supervise import Ended, signal_name, supervise
@@ -39,30 +40,31 @@ WORKER_NAMESPACES = (linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWUTS
                      | linux.CLONE_NEWIPC)
 RESULT_LIMIT = 64 * 1024
 CHILD_STATUSES = ("passed", "failed", "error", "out_of_memory")
-#: System V IPC objects would outlive a sample inside the worker's IPC namespace
-_NO_SYSV_IPC = {"kernel/shmmni": "0", "kernel/msgmni": "0", "kernel/sem": "0 0 0 0"}
 
 
 def setup(config: dict[str, Any]) -> None:
     """Enter the sandbox (see module doc); raises OSError naming what failed.
 
-    The worker is already PID 1 of its own PID namespace (``lifeline``): if it dies,
-    every sample it started dies with it. It ends at end-of-file on its job pipe,
-    which the host's exit closes."""
+    The worker is already root of its own user namespace (``userns.enter``) and PID 1
+    of its own PID namespace (``lifeline``): if it dies, every sample it started dies
+    with it. It ends at end-of-file on its job pipe, which the host's exit closes.
+    ``config`` carries its ids (``sandbox_uid``/``sandbox_gid`` for samples,
+    ``judge_uid``/``judge_gid`` for judges; see ``userns``)."""
     for name in config.get("preload", ()):
         __import__(name)
+    confine.use_ids(config["sandbox_uid"], config["sandbox_gid"],
+                    setgroups=config["id_mode"] != "single")
     try:
         linux.unshare(WORKER_NAMESPACES)
+        linux.sethostname("sandbox")
+        config["pid_ns"] = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        confine.disable_sysv_ipc()
+        binds = rootfs.allowed_binds((), config.get("hidden", ()))
+        _Scratch.spec = rootfs.Scratch(int(config["scratch_mb"]))
+        rootfs.enter_root(binds, _Scratch.spec)
     except OSError as exc:
-        raise OSError(exc.errno, "cannot create network, mount, IPC and UTS namespaces "
-                      f"(unshare: {exc.strerror}); the sandbox needs root") from exc
-    linux.sethostname("sandbox")
-    config["pid_ns"] = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
-    for key, value in _NO_SYSV_IPC.items():
-        with open(f"/proc/sys/{key}", "w") as fh:
-            fh.write(value)
-    binds = rootfs.allowed_binds((), config.get("hidden", ()))
-    rootfs.enter_root(binds, rootfs.Scratch(int(config["scratch_mb"])))
+        raise userns.explain(exc, "cannot create the sandbox's network, mount, IPC and "
+                             "UTS namespaces and its read-only view") from exc
     # The environment every job sees, set here once rather than in each child; then
     # freeze the heap so the children's garbage collector leaves its pages shared.
     confine.replace_environ(confine.minimal_env(JOB_DIR, {"TMPDIR": JOB_DIR}))
@@ -77,6 +79,12 @@ def setup(config: dict[str, Any]) -> None:
 JOB_DIR = f"{rootfs.SCRATCH}/job"
 
 
+class _Scratch:
+    """The worker's scratch tmpfs (size, owner), set by ``setup``."""
+
+    spec = rootfs.Scratch(64)
+
+
 def job_limits(timeout_s: float, config: dict[str, Any],
                memory_mb: int | None = None) -> confine.Limits:
     return confine.Limits(cpu_s=math.ceil(timeout_s) + 1,
@@ -85,9 +93,12 @@ def job_limits(timeout_s: float, config: dict[str, Any],
 
 
 def _scratch_dir() -> str:
-    _remove(JOB_DIR)  # normally already gone; never reuse a previous job's leftovers
+    """An empty JOB_DIR on a fresh scratch tmpfs: the previous one is detached whole,
+    so no job finds another's leftovers (in single-uid mode a sample owns the tmpfs
+    root too) and its memory is freed however many files it held."""
+    rootfs.renew_scratch(_Scratch.spec)
     os.mkdir(JOB_DIR, 0o700)
-    os.chown(JOB_DIR, confine.SANDBOX_UID, confine.SANDBOX_GID)
+    os.chown(JOB_DIR, *confine.sandbox_ids())
     return JOB_DIR
 
 
@@ -190,6 +201,7 @@ def main() -> None:
     os.set_inheritable(jobs_fd, False)
     os.set_inheritable(answers_fd, False)
     try:
+        userns.enter(config)
         lifeline.become_init(keep_fds=(jobs_fd, answers_fd))
         setup(config)
         probe = run_job({"program": "pass", "timeout_s": 30}, config)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.sandbox import CommandJob, Sandbox
+from benchmarks.sandbox import CommandJob, Sandbox, userns
 from tests.benchmarks.sandbox.conftest import descendants, processes_with
 
 FAKE_KEY = "sk-routerx-test-FAKE-command-42"
@@ -38,6 +38,16 @@ def area() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def is_a_sandbox_uid(uid: int) -> bool:
+    """Whether ``uid`` (as seen inside) is one ``userns`` leases in this mode."""
+    mode = userns.detect_mode()
+    if mode == "single":
+        return uid == 0
+    if mode == "root":
+        return userns.ROOT_ID_BASE <= uid < userns.ROOT_ID_BASE + 2 * userns.MAX_PAIRS
+    return uid != 0 and uid != os.getuid()
+
+
 def _job(area: Path, script: str, **kw: object) -> CommandJob:
     return CommandJob(argv=["bash", "-c", script], workdir=area / "work",
                       readonly_paths=[area / "ro"], **kw)  # type: ignore[arg-type]
@@ -55,11 +65,26 @@ def test_command_runs_in_its_workdir_with_readonly_paths(sandbox: Sandbox, area:
     assert lines[0] == str(area / "work")
     assert "read-only data" in lines
     assert "ro-refused" in lines and "hidden-refused" in lines
-    assert "65534" in lines and "extra-value" in lines
+    assert "extra-value" in lines
+    assert is_a_sandbox_uid(int(lines[lines.index("hidden-refused") + 1]))
     assert FAKE_KEY not in result.output
     assert (area / "work" / "module.py").read_text() == "changed\n"
     assert (area / "work" / "pkg" / "new.txt").read_text() == "2\n"
     assert not (area / "ro" / "new.txt").exists()
+
+
+def test_workdir_is_given_back_to_its_owner(sandbox: Sandbox, area: Path) -> None:
+    """The command runs as a uid of its own; afterwards what it wrote belongs to the
+    workdir's owner again (an ordinary user can delete it)."""
+    result = sandbox.run_command(_job(area, "mkdir -p a/b && echo x > a/b/f && "
+                                      "ln -s /etc/passwd a/link && id -u && stat -c %u ."))
+    assert result.status == "ok" and result.returncode == 0, result.output
+    inside, owner_inside = (int(x) for x in result.output.split())
+    assert is_a_sandbox_uid(inside) and owner_inside == inside
+    work = area / "work"
+    owners = {os.lstat(p).st_uid for p in [work, *work.rglob("*")]}
+    assert owners == {os.getuid()}
+    assert os.stat("/etc/passwd").st_uid == 0  # the symlink's target was not touched
 
 
 def test_command_environment_is_minimal(sandbox: Sandbox, area: Path,

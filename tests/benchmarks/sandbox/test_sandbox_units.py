@@ -86,9 +86,9 @@ def test_allow_list_keeps_a_writable_dir_inside_a_readonly_one(tmp_path: os.Path
         rootfs.allowed_binds([rootfs.Bind("/")])
 
 
-def test_refuses_without_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(spawn.os, "geteuid", lambda: 1000)
-    with pytest.raises(SandboxUnavailable, match="needs root"):
+def test_refuses_where_there_are_no_namespaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spawn.sys, "platform", "darwin")
+    with pytest.raises(SandboxUnavailable, match="needs Linux namespaces; this is darwin"):
         Sandbox(workers=1)
 
 

@@ -38,10 +38,13 @@ def assess(
 
     from benchmarks.assessment.params import AssessParams
     from router.errors import InputError
+    from router.ids import check_model_id
 
     if not model_ids and not new:
         raise InputError("name model ids to assess, or pass --new to assess what discovery "
                          "queued (see `routerx models --status new`)")
+    for model_id in model_ids or ():
+        check_model_id(model_id, "MODEL_ID")
     try:
         params = AssessParams(benchmarks=benchmark or ["humaneval", "mbpp"], limit=limit,
                               samples=samples, temperature=temperature, seed=seed)

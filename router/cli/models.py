@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from router.cli.output import console, print_json, text
+from router.cli.output import console, lines, print_json, text
 from router.errors import InputError
 
 
@@ -58,8 +58,8 @@ def models(
                                for p in places.get(r.id, [])},
             } for r in rows]})
             return
-        measured = {m: "\n".join(f"{describe(x)} {'placed' if x.placed else 'not placed'}"
-                                 for x in xs) for m, xs in scores.items()}
+        measured = {m: lines(f"{describe(x)} {'placed' if x.placed else 'not placed'}"
+                             for x in xs) for m, xs in scores.items()}
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} model(s)")
@@ -75,7 +75,7 @@ def models(
                           for p in places.get(r.id, []))
         table.add_row(text(r.id), text(r.kind), text(r.status), str(r.context_window or ""),
                       str(r.max_output_tokens or ""), price, f"{r.last_seen:%Y-%m-%d %H:%M}",
-                      text(measured.get(r.id, "")), text(layers))
+                      measured.get(r.id, ""), text(layers))
     console.print(table)
     for r in rows:
         if r.status_reason and r.status in (ModelStatus.FAILED, ModelStatus.ASSESSED):

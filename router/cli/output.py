@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -54,6 +55,13 @@ def text(value: object, style: str = "") -> Text:
     from rich.text import Text
 
     return Text(visible(value), style=style)
+
+
+def lines(values: Iterable[object]) -> Text:
+    """Several outside values, one per line of a table cell, each shown as by `text()`."""
+    from rich.text import Text
+
+    return Text("\n").join(text(v) for v in values)
 
 
 def markup(value: object) -> str:

@@ -189,6 +189,7 @@ def test_discovery_skips_malformed_ids_and_keeps_the_rest(
     (["pin", "--category", "c", "--model", "p/" + "m" * 400], "is too long"),
     (["pin", "--category", "c\t", "--model", "p/a"], "--category 'c\\t' contains U+0009"),
     (["unpin", "--category", "c\u202e"], "--category 'c\\u202e' contains U+202E"),
+    (["assess", "p/a b"], "MODEL_ID 'p/a b' contains U+0020"),
 ])
 def test_malformed_ids_on_the_command_line_are_one_line(
     args: list[str], expected: str, monkeypatch: pytest.MonkeyPatch,
@@ -211,3 +212,13 @@ def test_pins_refuse_malformed_ids_in_the_function_the_api_calls() -> None:
         set_pin(s, "a\nb", "p/a")
     with session_scope() as s, pytest.raises(InputError, match="category '' is empty|empty"):
         remove_pin(s, "")
+
+
+def test_output_helpers_keep_values_inert() -> None:
+    from router.cli.output import lines, markup, text, visible
+
+    assert visible("a\x1b[2J\u202eb\nc") == "a\\x1b[2J\\u202eb\\nc"
+    assert visible("modèle [x]") == "modèle [x]"
+    assert text("[bold]x[/]").plain == "[bold]x[/]"
+    assert markup("[/x]") == "\\[/x]"
+    assert lines(["a\nb", "[c]"]).plain == "a\\nb\n[c]"  # one line per value, not per \n

@@ -34,6 +34,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from router.errors import ConfigError
+from router.ids import is_model_id
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -161,7 +162,7 @@ def load_file_config(path: Path | None, builtin_names: frozenset[str] = frozense
                 "set its base URL through its environment variable or choose another name"
             )
     for key in config.prices:
-        if not _PRICE_KEY.match(key):
+        if not _PRICE_KEY.match(key) or not is_model_id(key):
             raise ConfigError(
                 f'{path}: [prices.{json.dumps(key)}]: the key must be a model id provider/model '
                 '(e.g. "openai/gpt-5.2") or provider/* for every model of a provider'

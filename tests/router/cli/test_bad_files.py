@@ -113,17 +113,16 @@ def test_bad_import_through_a_real_process(tmp_path: Path) -> None:
     (b"[providers.vllm]\nbase_url = \"http://x\"\n[providers.vllm]\n", "not valid TOML"),
     (b'[providers."Bad\\u001bName"]\nbase_url = "http://x"\n',
      '[providers."Bad\\u001bName"]: provider names are lowercase'),
+    (b'[prices."openai/gpt\\u0000x"]\ninput = 1\noutput = 1\n',
+     '[prices."openai/gpt\\u0000x"]: the key must be a model id'),
 ])
 def test_bad_routerx_toml_is_one_line_naming_the_file(
     content: bytes, expected: str, tmp_path: Path
 ) -> None:
     (tmp_path / "routerx.toml").write_bytes(content)
-    for command in (["discover"], ["demo", "--help"], ["route", "--category", "c"]):
-        proc = routerx(*command, cwd=tmp_path)
-        assert "Traceback" not in proc.stderr, proc.stderr
-        if command == ["discover"]:
-            assert proc.returncode == 2, proc.stderr
-            assert expected in proc.stderr, proc.stderr
-            assert str(tmp_path / "routerx.toml") in proc.stderr
-            assert len(proc.stderr.strip().splitlines()) == 1
-            assert "\x1b" not in proc.stderr
+    proc = routerx("discover", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert expected in proc.stderr, proc.stderr
+    assert str(tmp_path / "routerx.toml") in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert "\x1b" not in proc.stderr and "\x00" not in proc.stderr

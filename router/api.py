@@ -55,6 +55,7 @@ from router.errors import (
     UnknownNameError,
 )
 from router.ids import check_category, check_model_id
+from router.proxy import proxy_body_limits, proxy_router
 from router.router import Router
 
 log = logging.getLogger(__name__)
@@ -311,7 +312,7 @@ def create_app(
     app.state.router = router
     app.state.database_url = database_url
     app.state.token = token  # read on every request by the Guard and the route fast path
-    app.add_middleware(Guard, max_body_bytes=max_body_bytes)
+    app.add_middleware(Guard, max_body_bytes=max_body_bytes, path_limits=proxy_body_limits())
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> Response:
@@ -484,5 +485,6 @@ def create_app(
         background.add_task(discovery.run, r.database_url, body.providers, stale)
         return {"discovery": "scheduled", "if_stale_seconds": stale, "last": discovery.last}
 
+    app.include_router(proxy_router)  # GET /v1/models, POST /v1/chat/completions
     return FastRoute(app)
 

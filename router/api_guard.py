@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -70,11 +70,15 @@ class Guard:
     place the route fast path reads it too.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 path_limits: Mapping[str, tuple[int, str]] | None = None) -> None:
+        """`path_limits`: path -> (limit, the setting that sets it), for endpoints whose
+        bodies are larger by nature (a chat request carries a whole conversation)."""
         if max_body_bytes < 1:
             raise ValueError(f"max_body_bytes must be >= 1, got {max_body_bytes}")
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,13 +90,15 @@ class Guard:
             await send_json(send, 401, {"detail": UNAUTHORISED},
                             [(b"www-authenticate", b"Bearer"), (b"connection", b"close")])
             return
+        limit, setting = self.path_limits.get(
+            scope["path"], (self.max_body_bytes, "ROUTERX_API_MAX_BODY_BYTES"))
         declared = _content_length(headers)
         if declared == -1:
             await send_json(send, 400, {"detail": "Content-Length is not a whole number"},
                             [(b"connection", b"close")])
             return
-        if declared is not None and declared > self.max_body_bytes:
-            await self._too_large(send)
+        if declared is not None and declared > limit:
+            await _too_large(send, limit, setting)
             return
         chunks: list[bytes] = []
         size = 0
@@ -102,8 +108,8 @@ class Guard:
                 return  # the client left; nobody to answer
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
-                await self._too_large(send)
+            if size > limit:
+                await _too_large(send, limit, setting)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -120,11 +126,12 @@ class Guard:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
-        await send_json(send, 413, {"detail": (
-            f"request body over {self.max_body_bytes} bytes "
-            "(the limit is ROUTERX_API_MAX_BODY_BYTES); send less, e.g. smaller batches "
-            "of outcomes")}, [(b"connection", b"close")])
+
+
+async def _too_large(send: Send, limit: int, setting: str) -> None:
+    await send_json(send, 413, {"detail": (
+        f"request body over {limit} bytes (the limit is {setting}); send less, e.g. "
+        "smaller batches of outcomes")}, [(b"connection", b"close")])
 
 
 def _token(scope: Scope) -> str | None:

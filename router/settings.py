@@ -11,7 +11,7 @@ import os
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -115,10 +115,19 @@ class Settings(BaseSettings):
         return None
 
 
+_S = TypeVar("_S", bound=BaseSettings)
+
+
 def load_settings() -> Settings:
     """Read the environment, turning pydantic's errors into one actionable line."""
+    return from_environment(Settings)
+
+
+def from_environment(cls: type[_S]) -> _S:
+    """Any settings class read from the environment; a bad value is one ConfigError line
+    naming the variable."""
     try:
-        return Settings()
+        return cls()
     except ValidationError as exc:
         first = exc.errors()[0]
         name = first.get("loc", ("?",))[0]

@@ -22,6 +22,11 @@ from router.providers.anthropic import anthropic_headers
 from router.providers.catalog import ProviderConfig
 
 
+def messages_url(cfg: ProviderConfig) -> str:
+    """Where Anthropic Messages are posted (the assessment and the routing endpoint)."""
+    return f"{cfg.base_url}/v1/messages"
+
+
 @wire_format("anthropic")
 class AnthropicMessages:
     def request(self, cfg: ProviderConfig, req: CompletionRequest) -> WireRequest:
@@ -34,7 +39,7 @@ class AnthropicMessages:
         }
         if system:
             body["system"] = system
-        return WireRequest(f"{cfg.base_url}/v1/messages", body, anthropic_headers)
+        return WireRequest(messages_url(cfg), body, anthropic_headers)
 
     def parse(self, provider: str, body: Any) -> WireReply:
         content = body.get("content") if isinstance(body, dict) else None

@@ -21,6 +21,14 @@ def _parts(text: str) -> list[dict[str, str]]:
     return [{"text": text}]
 
 
+def generate_url(cfg: ProviderConfig, model: str, stream: bool = False) -> str:
+    """`generateContent`, or `streamGenerateContent` as server-sent events."""
+    name = quote(model.removeprefix("models/"), safe="-._~")
+    if stream:
+        return f"{cfg.base_url}/v1beta/models/{name}:streamGenerateContent?alt=sse"
+    return f"{cfg.base_url}/v1beta/models/{name}:generateContent"
+
+
 @wire_format("gemini")
 class GeminiGenerate:
     def request(self, cfg: ProviderConfig, req: CompletionRequest) -> WireRequest:
@@ -40,9 +48,7 @@ class GeminiGenerate:
         }
         if system:
             body["systemInstruction"] = {"parts": _parts(system)}
-        model = quote(req.model.removeprefix("models/"), safe="-._~")
-        url = f"{cfg.base_url}/v1beta/models/{model}:generateContent"
-        return WireRequest(url, body, gemini_headers)
+        return WireRequest(generate_url(cfg, req.model), body, gemini_headers)
 
     def parse(self, provider: str, body: Any) -> WireReply:
         if not isinstance(body, dict):

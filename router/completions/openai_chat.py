@@ -35,6 +35,9 @@ class OpenAIChat:
     def base_url(self, cfg: ProviderConfig) -> str:
         return str(cfg.base_url)
 
+    def chat_url(self, cfg: ProviderConfig) -> str:
+        return f"{self.base_url(cfg)}/chat/completions"
+
     def request(self, cfg: ProviderConfig, req: CompletionRequest) -> WireRequest:
         body: dict[str, Any] = {
             "model": req.model,
@@ -45,7 +48,7 @@ class OpenAIChat:
         }
         if req.seed is not None:
             body["seed"] = req.seed
-        return WireRequest(f"{self.base_url(cfg)}/chat/completions", body, bearer)
+        return WireRequest(self.chat_url(cfg), body, bearer)
 
     def parse(self, provider: str, body: Any) -> WireReply:
         choices = body.get("choices") if isinstance(body, dict) else None

@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+BREAK = None  # in `Reply.stream`: drop the connection here, mid-answer
+
 
 @dataclass
 class Reply:
@@ -26,6 +28,9 @@ class Reply:
     body: Any = None          # dict/list -> JSON; str/bytes -> sent as is
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # A streamed answer instead of `body`: (seconds to wait, bytes to send) pieces, each
+    # sent as one HTTP chunk the moment its wait is over; BREAK drops the connection.
+    stream: list[tuple[float, bytes] | None] | None = None
 
 
 @dataclass
@@ -92,7 +97,34 @@ class FakeHTTPServer:
                         outer.in_flight -= 1
                 self._answer(reply)
 
+            def _stream(self, reply: Reply) -> None:
+                self.send_response(reply.status)
+                headers = {"content-type": "text/event-stream", **reply.headers}
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                self.wfile.flush()
+                for piece in reply.stream or ():
+                    if piece is BREAK:
+                        self.close_connection = True
+                        self.connection.shutdown(2)  # socket.SHUT_RDWR: cut mid-answer
+                        return
+                    wait, data = piece
+                    if wait:
+                        time.sleep(wait)
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+
             def _answer(self, reply: Reply) -> None:
+                if reply.stream is not None:
+                    try:
+                        self._stream(reply)
+                    except (BrokenPipeError, ConnectionResetError, OSError):
+                        pass
+                    return
                 if isinstance(reply.body, bytes):
                     payload = reply.body
                 elif isinstance(reply.body, str):

@@ -1,0 +1,79 @@
+"""What the routing endpoint keeps for the life of the server process.
+
+One HTTP client (connection pools to every provider), the providers' configuration
+with their key rings (a key resting after a 429 rests for every request), the price
+book and the catalogue's output limits (refreshed every few minutes), and the outcome
+recorder.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import httpx
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from router.pricing import PriceBook, load_price_book
+from router.providers.catalog import ProviderConfig, load_providers
+from router.proxy.recorder import OutcomeRecorder
+from router.proxy.settings import ProxySettings, load_proxy_settings
+from router.router import Router
+from router.settings import Settings, load_settings
+from router.store import get_engine
+from router.store.models import Model
+
+log = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 300.0
+
+
+@dataclass
+class ProxyState:
+    router: Router
+    client: httpx.AsyncClient
+    providers: dict[str, ProviderConfig]
+    settings: Settings
+    proxy: ProxySettings
+    recorder: OutcomeRecorder
+    prices: PriceBook = field(default_factory=PriceBook)
+    output_limits: dict[str, int] = field(default_factory=dict)
+    _refreshed: float = 0.0
+
+    @classmethod
+    def build(cls, router: Router) -> ProxyState:
+        settings = load_settings()
+        proxy = load_proxy_settings()
+        client = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.completion_timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
+            follow_redirects=False,
+        )
+        return cls(router=router, client=client, providers=load_providers(settings),
+                   settings=settings, proxy=proxy,
+                   recorder=OutcomeRecorder(router, proxy.outcome_batch_ms))
+
+    async def refresh(self, force: bool = False) -> None:
+        """Reload prices and output limits when they are older than REFRESH_SECONDS."""
+        now = time.monotonic()
+        if not force and now - self._refreshed < REFRESH_SECONDS:
+            return
+        self._refreshed = now
+        try:
+            self.prices = await load_price_book(self.settings, None, self.router.database_url)
+            self.output_limits = await run_in_threadpool(_output_limits, self.router.database_url)
+        except Exception as exc:  # noqa: BLE001 - the last known prices keep serving
+            log.warning("proxy: prices or limits not refreshed: %s", exc)
+
+    async def close(self) -> None:
+        await self.recorder.close()
+        await self.client.aclose()
+
+
+def _output_limits(database_url: str | None) -> dict[str, int]:
+    with Session(get_engine(database_url)) as session:
+        rows = session.exec(select(Model.id, Model.max_output_tokens).where(
+            col(Model.max_output_tokens).is_not(None))).all()
+    return {model: int(limit) for model, limit in rows if limit}

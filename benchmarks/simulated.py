@@ -48,11 +48,15 @@ class SimulatedProvider:
 
     def __init__(self, models: tuple[SimulatedModel, ...] = DEMO_MODELS,
                  benchmarks: tuple[str, ...] = ("humaneval",), *,
-                 rate_limit_every: int = 0) -> None:
+                 rate_limit_every: int = 0, api_key: str | None = None) -> None:
         """`rate_limit_every=k` answers every k-th completion request with HTTP 429 and
-        `Retry-After: 0`, like a provider under load (for resilience tests)."""
+        `Retry-After: 0`, like a provider under load (for resilience tests). With
+        `api_key`, a request without `Authorization: Bearer <api_key>` gets HTTP 401,
+        like a provider whose key was revoked (`api_key` may be changed while serving)."""
         self.models = {m.name: m for m in models}
         self.rate_limit_every = rate_limit_every
+        self.api_key = api_key
+        self.rejected = 0
         self.requests = 0
         self.rate_limited = 0
         self.asked: Counter[tuple[str, str, Any]] = Counter()  # (model, task, seed) answered
@@ -116,7 +120,19 @@ class SimulatedProvider:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            def _authorised(self) -> bool:
+                if outer.api_key is None or \
+                        self.headers.get("authorization") == f"Bearer {outer.api_key}":
+                    return True
+                with outer._lock:
+                    outer.rejected += 1
+                self._send(401, {"error": {"message": "invalid api key (simulated)",
+                                           "type": "invalid_request_error"}})
+                return False
+
             def do_GET(self) -> None:  # noqa: N802
+                if not self._authorised():
+                    return None
                 if self.path.rstrip("/") != "/v1/models":
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
                 self._send(200, {"object": "list", "data": [
@@ -132,6 +148,8 @@ class SimulatedProvider:
                     return self._send(400, {"error": {"message": "body is not JSON"}})
                 if self.path.rstrip("/") != "/v1/chat/completions":
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
+                if not self._authorised():
+                    return None
                 model = outer.models.get(str(body.get("model")))
                 if model is None:
                     return self._send(404, {"error": {"message": "model not found"}})

@@ -30,8 +30,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic import (
+    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -135,7 +135,7 @@ class PinIn(BaseModel):
     category: str = Field(min_length=1, max_length=100)
     model: str = Field(min_length=1, max_length=300, description="provider/model")
     task_id: str | None = Field(default=None, max_length=200, description="pin one task only")
-    duration: Annotated[str | None, BeforeValidator(_duration)] = Field(
+    duration: Annotated[str | None, AfterValidator(_duration)] = Field(
         default=None, max_length=50, description="e.g. 30m, 2h, 1d (at most 3650d)")
     note: str | None = Field(default=None, max_length=500)
 

@@ -227,6 +227,8 @@ PIN = f'{{"model": "{M0}", "category": "{CATEGORY}"'
     ("/v1/pins", PIN + ', "duration": "1000000000w"}', "body.duration"),
     ("/v1/pins", PIN + ', "duration": "3651d"}', "body.duration"),
     ("/v1/pins", PIN + ', "note": "\\ud800 x"}', "body.note"),
+    ("/v1/pins", PIN + ', "duration": {}}', "body.duration"),  # found by schemathesis: a 500
+    ("/v1/pins", PIN + ', "duration": true}', "body.duration"),
     ("/v1/pins", f'{{"model": "{M0}", "category": "code\\u0000gen"}}', "body.category"),
     ("/v1/session-start", '{"if_stale_seconds": Infinity}', "body.if_stale_seconds"),
     ("/v1/session-start", '{"if_stale_seconds": 1e308}', "body.if_stale_seconds"),

@@ -9,9 +9,20 @@ files, pip packages, install command, test command), so routerx does not keep a
 second copy of it.
 
 Differences from the harness, on purpose:
-- No conda: the interpreter ``pythonX.Y`` is found on PATH or under pyenv, and
-  conda package lists are installed with pip. Recipes that need an ``environment.yml``
-  (matplotlib, xarray) are refused with a clear error.
+- No conda: the interpreter ``X.Y`` is found by ``interpreters.find_python`` (PATH, pyenv,
+  uv; each candidate run first), and conda package lists are installed with pip. Recipes
+  that need an ``environment.yml`` (matplotlib, xarray) are ``unsupported``.
+- Libraries of the repository's time: the recipe's ``==`` pins are installed as given;
+  everything it leaves floating (requirement files, unpinned packages, the repository's
+  own dependencies, build requirements) is resolved with pip's ``--uploaded-prior-to``
+  the date of ``environment_setup_commit``, with those pins as constraints. Sources
+  without upload times (find-links folders, ``file://`` indexes from the pip
+  configuration) would defeat the cutoff, so dated builds ignore pip's configuration
+  files and find-links. A step that cannot be resolved under the cutoff is retried
+  without it, and the manifest says so. The venv's pip is upgraded first (the cutoff
+  needs pip >= 25.3); a Python too old for such a pip builds without the cutoff.
+- No ``.git`` in the build tree: ``SETUPTOOLS_SCM_PRETEND_VERSION`` is the instance's
+  version, so setuptools_scm projects (pytest, astropy...) install.
 - ``pre_install`` lines that edit repository files (``sed -i`` on a relative path) are
   applied, to the environment's source tree and to every checkout (the harness commits
   them into the base); system set-up lines (apt-get, locale-gen, downloads) are not
@@ -34,24 +45,36 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from benchmarks.swebench.instances import Instance
+from benchmarks.swebench.interpreters import find_python
 from benchmarks.swebench.repos import RepoSource, mirror_name
 from router.errors import ConfigError
 
 BUILD_TIMEOUT_S = 3600.0
+#: part of every environment's key: a change in how environments are built rebuilds them
+BUILD_METHOD = "2"
 READY = ".routerx-ready.json"
 _REPO_EDIT = re.compile(r"^sed\s+-i\s+.*\s(?!/)[\w.\-/]+$")
 _SKIP_PRODUCTS = ("__pycache__/", ".pyc", ".pyo")
 
 
 class EnvironmentBuildError(ConfigError):
-    """A repository environment could not be built; the message holds the log's tail."""
+    """A repository environment could not be built (an ``environment`` outcome: routerx's
+    failure, never the model's); the message holds the log's tail."""
+
+    status = "environment"
+
+
+class UnsupportedEnvironment(EnvironmentBuildError):
+    """The instance cannot be run by the local executor at all (no recipe, a conda
+    ``environment.yml``): an ``unsupported`` outcome."""
+
+    status = "unsupported"
 
 
 @dataclass(frozen=True)
@@ -124,8 +147,9 @@ def swebench_spec(repo: str, version: str) -> RepoSpec:
     specs = MAP_REPO_VERSION_TO_SPECS.get(repo, {}).get(version)
     if specs is None:
         known = ", ".join(sorted(MAP_REPO_VERSION_TO_SPECS.get(repo, {}))) or "none"
-        raise ConfigError(f"the swebench package has no recipe for {repo} version {version!r} "
-                          f"(versions it knows: {known})")
+        raise UnsupportedEnvironment(
+            f"the swebench package has no recipe for {repo} version {version!r} (versions it "
+            f"knows: {known}); give one with ROUTERX_SWEBENCH_SPECS")
     test_cmd = specs["test_cmd"]
     if isinstance(test_cmd, list):
         test_cmd = " && ".join(test_cmd)
@@ -150,27 +174,14 @@ def resolve_spec(instance: Instance, overrides: Mapping[str, RepoSpec] | None = 
     return swebench_spec(instance.repo, instance.version)
 
 
-def find_python(version: str) -> Path:
-    """An interpreter for ``version`` ("X.Y", a path, or "" for the running one)."""
-    if not version:
-        return Path(sys.executable)
-    if "/" in version:
-        path = Path(version)
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            raise ConfigError(f"Python interpreter not found or not executable: {path}")
-        return path
-    if not re.fullmatch(r"\d+\.\d+", version):
-        raise ConfigError(f"Python version must look like 3.9, got {version!r}")
-    found = shutil.which(f"python{version}")
-    if found:
-        return Path(found)
-    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-    matches = sorted(pyenv.glob(f"{version}.*/bin/python{version}"),
-                     key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.parent.name)])
-    if matches:
-        return matches[-1]
-    raise ConfigError(f"this repository needs Python {version}: put python{version} on PATH "
-                      f"or install it (e.g. `pyenv install {version}`)")
+def pinned(requirements: Sequence[str]) -> tuple[str, ...]:
+    """The exact pins (``name==version``) among requirement strings."""
+    return tuple(r for r in requirements if re.match(r"^[A-Za-z0-9._\-\[\],]+\s*==[^=]", r))
+
+
+def scm_version(version: str) -> str:
+    """A PEP 440 version for setuptools_scm from the instance's ``version`` ("7.0")."""
+    return version if re.fullmatch(r"\d+(\.\d+)*", version or "") else "0.0"
 
 
 @dataclass(frozen=True)
@@ -219,14 +230,27 @@ class EnvironmentCache:
     last: an interrupted build is detected and redone, never used half-made."""
 
     def __init__(self, root: Path, repos: RepoSource, timeout_s: float = BUILD_TIMEOUT_S,
-                 pip_args: Sequence[str] = ()) -> None:
+                 pip_args: Sequence[str] = (), date_cutoff: bool = True) -> None:
         self.root = root
         self.repos = repos
         self.timeout_s = timeout_s
         self.pip_args = tuple(pip_args)
+        self.date_cutoff = date_cutoff
 
     def key(self, instance: Instance, spec: RepoSpec) -> str:
-        return f"{mirror_name(instance.repo)}-{instance.env_commit[:12]}-{spec.fingerprint()}"
+        method = hashlib.sha256(f"{BUILD_METHOD}:{self.date_cutoff}".encode()).hexdigest()[:4]
+        return (f"{mirror_name(instance.repo)}-{instance.env_commit[:12]}-{spec.fingerprint()}"
+                f"-{method}")
+
+    def cutoff(self, instance: Instance) -> str | None:
+        """The date floating dependencies must predate: ``environment_setup_commit``'s
+        (shared by every instance of the environment), else the instance's creation."""
+        if not self.date_cutoff:
+            return None
+        try:
+            return self.repos.commit_date(instance.repo, instance.env_commit)
+        except ConfigError:
+            return instance.created_at or None
 
     def prepare(self, instance: Instance, spec: RepoSpec) -> PreparedEnv:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -276,7 +300,7 @@ class EnvironmentCache:
 
     def _build(self, instance: Instance, spec: RepoSpec, env_dir: Path) -> dict:
         if spec.packages == "environment.yml":
-            raise EnvironmentBuildError(
+            raise UnsupportedEnvironment(
                 f"{instance.repo} {instance.version}: the swebench recipe builds this "
                 "environment with conda from an environment.yml, which the local executor "
                 "does not do; evaluate it where a Docker engine runs the official harness")
@@ -297,9 +321,30 @@ class EnvironmentCache:
             Path(purelib, "_routerx_inherit.pth").write_text("\n".join(spec.inherit) + "\n")
         env = {**os.environ, "VIRTUAL_ENV": str(venv),
                "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
-               "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+               "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+               "SETUPTOOLS_SCM_PRETEND_VERSION": scm_version(instance.version)}
         env.pop("PYTHONPATH", None)
+        notes: list[str] = []
+        cutoff = self.cutoff(instance) if spec.needs_pip else None
+        if cutoff:
+            # sources without upload times would let anything through the cutoff
+            env["PIP_CONFIG_FILE"] = os.devnull
+            for name in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX"):
+                env.pop(name, None)
         pip = [str(vpy), "-m", "pip", "install", *self.pip_args]
+        if spec.needs_pip:
+            self._run([*pip, "--upgrade", "pip"], log, env=env)
+            if cutoff and not _pip_has(vpy, "--uploaded-prior-to", env):
+                notes.append(f"no date cutoff: the venv's pip is too old for "
+                             f"--uploaded-prior-to (Python {spec.python or 'running'})")
+                cutoff = None
+        pins = pinned([*spec.pip_packages, *spec.conda_packages])
+        constraints: list[str] = []
+        if pins:
+            (env_dir / "pins.txt").write_text("\n".join(pins) + "\n")
+            constraints = ["-c", str(env_dir / "pins.txt")]
+            self._run([*pip, *pins], log, env=env)
+        step = _Steps(self, log, env, cutoff, notes)
         src: Path | None = None
         products: list[str] = []
         if spec.needs_source:
@@ -312,14 +357,14 @@ class EnvironmentCache:
             reqs = read_requirements(src, spec.requirements_paths, instance.repo)
             req_file = env_dir / "requirements.txt"
             req_file.write_text(reqs)
-            self._run([*pip, "-r", str(req_file)], log, env=env)
-        if spec.conda_packages:
-            self._run([*pip, *spec.conda_packages], log, env=env)
-        if spec.pip_packages:
-            self._run([*pip, *spec.pip_packages], log, env=env)
+            step.pip([*pip, "-r", str(req_file), *constraints], "requirements")
+        floating = [p for p in (*spec.conda_packages, *spec.pip_packages) if p not in pins]
+        if floating:
+            step.pip([*pip, *dict.fromkeys(floating), *constraints], "unpinned packages")
         if spec.install:
             assert src is not None
-            self._run(["bash", "-c", spec.install], log, cwd=src, env=env)
+            extra = {"PIP_CONSTRAINT": str(env_dir / "pins.txt")} if pins else {}
+            step.run(["bash", "-c", spec.install], "install", cwd=src, extra=extra)
         if src is not None:
             products = [p for p in self.repos.untracked(instance.repo, src, index)
                         if not (p.endswith(_SKIP_PRODUCTS) or "/__pycache__/" in f"/{p}")]
@@ -329,11 +374,50 @@ class EnvironmentCache:
             "environment_setup_commit": instance.env_commit,
             "spec": asdict(spec),
             "python": str(python),
+            "uploaded_prior_to": cutoff,
+            "notes": notes,
             "readonly_paths": list(dict.fromkeys(readonly)),
             "build_products": products,
             "skipped_pre_install": list(spec.skipped_pre_install),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
+
+
+def _pip_has(python: Path, option: str, env: Mapping[str, str]) -> bool:
+    done = subprocess.run([str(python), "-m", "pip", "install", "--help"], capture_output=True,
+                          text=True, timeout=120, env=dict(env), check=False)
+    return option in done.stdout
+
+
+class _Steps:
+    """Build steps resolved under the date cutoff, each retried once without it when the
+    cutoff leaves no solution (noted in the manifest)."""
+
+    def __init__(self, cache: EnvironmentCache, log: Path, env: Mapping[str, str],
+                 cutoff: str | None, notes: list[str]) -> None:
+        self.cache, self.log, self.env, self.cutoff, self.notes = cache, log, env, cutoff, notes
+
+    def pip(self, argv: list[str], what: str) -> None:
+        dated = [*argv, f"--uploaded-prior-to={self.cutoff}"] if self.cutoff else argv
+        self._attempt(dated, argv, what, None, {})
+
+    def run(self, argv: list[str], what: str, cwd: Path, extra: Mapping[str, str]) -> None:
+        dated = {**extra, "PIP_UPLOADED_PRIOR_TO": self.cutoff} if self.cutoff else extra
+        self._attempt(argv, argv, what, cwd, dated, extra)
+
+    def _attempt(self, first: list[str], second: list[str], what: str, cwd: Path | None,
+                 first_env: Mapping[str, str], second_env: Mapping[str, str] | None = None
+                 ) -> None:
+        try:
+            self.cache._run(first, self.log, cwd=cwd, env={**self.env, **first_env})
+        except EnvironmentBuildError:
+            if not self.cutoff:
+                raise
+            self.notes.append(f"{what}: resolved without the date cutoff {self.cutoff} "
+                              "(no solution under it)")
+            self.cache._run(second, self.log, cwd=cwd,
+                            env={**self.env, **(second_env if second_env is not None
+                                                else first_env)})
 
 
 def apply_repo_edits(spec: RepoSpec, tree: Path) -> None:

@@ -23,9 +23,14 @@ container replaced by the sandbox (``benchmarks.sandbox``):
 
 The model's patch and the tests it affects run only in the sandbox: no network, the
 venv and the interpreter visible read-only, the run directory (checkout and recording)
-the only writable tree. Verdicts: passed, failed, patch_failed, patch_touches_tests,
-rejected, error (the environment or the test patch, with the message), and the
-sandbox's timeout, out_of_memory, crashed.
+the only writable tree. Model verdicts: passed, failed, patch_failed,
+patch_touches_tests, rejected, error (no test result at all: the patched code broke
+the test run), and the sandbox's timeout, out_of_memory, crashed. Infrastructure
+verdicts (``benchmarks.verdicts``, never scored): environment (a repository, checkout
+or environment that could not be had, a test patch that does not apply, an instance
+whose reference patch does not resolve here: ``qualify``), interpreter, unsupported (no
+recipe, a conda recipe, no log parser), unsupported_offline (the reference fails here
+because its tests need the network).
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from benchmarks.swebench.grading import grade, parse_log
 from benchmarks.swebench.guard import RUNNER_PACKAGES, Screened, screen
 from benchmarks.swebench.instances import Instance
 from benchmarks.swebench.outcomes import contradiction, read_recording, recorder_args, runs_pytest
+from benchmarks.swebench.qualify import QUALIFIED, ReferenceCache, network_symptom, requalified
 from benchmarks.swebench.repos import RepoSource
 from router.errors import ConfigError
 
@@ -74,6 +80,7 @@ class InstanceVerdict:
     tests: dict[str, Any] = field(default_factory=dict)
     log_tail: str = ""
     dropped: tuple[str, ...] = ()
+    network: str = ""  # the first log line showing the network out of reach
 
     @property
     def resolved(self) -> bool:
@@ -123,6 +130,13 @@ def eval_script(instance: Instance, spec: RepoSpec, test_files: list[str], orig_
     return "\n".join(lines) + "\n"
 
 
+def _infrastructure(iid: str, exc: ConfigError, stage: str = "") -> InstanceVerdict:
+    """routerx's own failure (a missing repository or interpreter, an environment that
+    would not build, an instance it cannot run): an infrastructure outcome, never scored."""
+    status = str(getattr(exc, "status", "environment"))
+    return InstanceVerdict(iid, status, f"{stage}: {exc}" if stage else str(exc))
+
+
 def _touches_tests(screened: Screened, rest: InstanceVerdict) -> InstanceVerdict:
     """The verdict of a patch whose test infrastructure was left out: a failure of the
     model whatever the rest did (``rejected`` stays ``rejected``), saying what the rest
@@ -160,18 +174,36 @@ class LocalExecutor:
     def __init__(self, repos: RepoSource, envs: EnvironmentCache,
                  specs: Mapping[str, RepoSpec] | None = None, workspace: Path | None = None,
                  test_timeout_s: float = TEST_TIMEOUT_S,
-                 patch_timeout_s: float = PATCH_TIMEOUT_S) -> None:
+                 patch_timeout_s: float = PATCH_TIMEOUT_S,
+                 references: ReferenceCache | None = None) -> None:
         self.repos = repos
         self.envs = envs
         self.specs = dict(specs or {})
         self.workspace = workspace
         self.test_timeout_s = test_timeout_s
         self.patch_timeout_s = patch_timeout_s
+        self.references = references or ReferenceCache(envs.root.parent / "references")
 
     def evaluate(self, instance: Instance, model_patch: str, sandbox: Any) -> InstanceVerdict:
         start = time.monotonic()
         verdict = self._evaluate(instance, model_patch, sandbox)
+        if verdict.status in QUALIFIED:
+            verdict = self._qualify(instance, model_patch, verdict, sandbox)
         return InstanceVerdict(**{**verdict.__dict__, "duration_s": time.monotonic() - start})
+
+    def _qualify(self, instance: Instance, model_patch: str, verdict: InstanceVerdict,
+                 sandbox: Any) -> InstanceVerdict:
+        """An instance whose reference patch fails here cannot fail a model (``qualify``)."""
+        if not instance.patch.strip():
+            return verdict
+        if model_patch == instance.patch:
+            reference = {"status": verdict.status, "detail": verdict.detail,
+                         "network": verdict.network}
+        else:
+            key = self.envs.key(instance, resolve_spec(instance, self.specs))
+            reference = self.references.get(
+                instance, key, lambda: self._evaluate(instance, instance.patch, sandbox))
+        return requalified(verdict, reference)
 
     def _evaluate(self, instance: Instance, model_patch: str, sandbox: Any) -> InstanceVerdict:
         iid = instance.instance_id
@@ -181,7 +213,7 @@ class LocalExecutor:
             spec = resolve_spec(instance, self.specs)
             screened = self.screen(instance, spec, model_patch)
         except ConfigError as exc:
-            return InstanceVerdict(iid, "error", f"environment: {exc}")
+            return _infrastructure(iid, exc)
         if screened.rejected:
             return InstanceVerdict(iid, "rejected", screened.rejected)
         if screened.touches_tests and not screened.patch.strip():
@@ -189,7 +221,7 @@ class LocalExecutor:
         try:
             env = self.envs.prepare(instance, spec)
         except ConfigError as exc:
-            return InstanceVerdict(iid, "error", f"environment: {exc}")
+            return _infrastructure(iid, exc)
         if self.workspace is not None:
             self.workspace.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="swebench-", dir=self.workspace) as tmp:
@@ -198,7 +230,7 @@ class LocalExecutor:
                 checkout, files, test_files = self._stage(instance, spec, env, scratch,
                                                           screened.patch)
             except ConfigError as exc:
-                return InstanceVerdict(iid, "error", f"checkout: {exc}")
+                return _infrastructure(iid, exc, "checkout")
             recording = checkout.parent / "recording" / "outcomes.jsonl"
             recording.parent.mkdir()
             recording.touch()
@@ -262,16 +294,18 @@ class LocalExecutor:
             return InstanceVerdict(iid, str(result.status),
                                    f"test run ended with {result.status}", log_tail=_tail(output))
         if TEST_PATCH_FAILED in output:
-            return InstanceVerdict(iid, "error", "the test patch does not apply after the "
-                                   "model's patch", log_tail=_tail(output))
+            # the model cannot touch the test files (guard), so this is the data's fault
+            return InstanceVerdict(iid, "environment", "the test patch does not apply to "
+                                   "the checkout", log_tail=_tail(output))
         try:
             status_map = parse_log(instance, output, spec.parser)
         except KeyError as exc:
-            return InstanceVerdict(iid, "error", str(exc.args[0]), log_tail=_tail(output))
+            return InstanceVerdict(iid, "unsupported", str(exc.args[0]), log_tail=_tail(output))
+        network = network_symptom(output)
         if not status_map:
             return InstanceVerdict(iid, "error", "no test results in the log (exit "
                                    f"{result.returncode}): " + _tail(output, 300).strip(),
-                                   log_tail=_tail(output))
+                                   log_tail=_tail(output), network=network)
         if recording is not None and runs_pytest(spec.test_cmd):
             reason = contradiction(read_recording(recording), status_map,
                                    lambda text: parse_log(instance, text, spec.parser),
@@ -285,7 +319,8 @@ class LocalExecutor:
         detail = "; ".join(f"{k} failing: {', '.join(v[:5])}"
                            + (f" (+{len(v) - 5} more)" if len(v) > 5 else "")
                            for k, v in failing.items())
-        return InstanceVerdict(iid, "failed", detail, tests=graded.report, log_tail=_tail(output))
+        return InstanceVerdict(iid, "failed", detail, tests=graded.report, log_tail=_tail(output),
+                               network=network)
 
 
 class _Runner:

@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from router.errors import ConfigError
@@ -124,6 +125,15 @@ class RepoSource:
         """Whether a file or directory exists at ``commit``."""
         git_dir = self._require_commit(repo, commit)
         return _git(["cat-file", "-e", f"{commit}:{path}"], git_dir).returncode == 0
+
+    def commit_date(self, repo: str, commit: str) -> str:
+        """The committer date of ``commit``, ISO 8601 in UTC (``2020-03-01T10:00:00Z``)."""
+        git_dir = self._require_commit(repo, commit)
+        done = _git(["show", "-s", "--format=%ct", commit], git_dir)
+        if done.returncode != 0 or not done.stdout.strip().isdigit():
+            raise ConfigError(f"cannot read the date of {repo}@{commit}: {done.stderr.strip()}")
+        stamp = int(done.stdout.strip())
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
 
     def list_root(self, repo: str, commit: str) -> list[str]:
         """Names of the files at the repository's top level at ``commit``."""

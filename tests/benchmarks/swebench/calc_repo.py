@@ -281,3 +281,35 @@ diff --git a/calc/__init__.py b/calc/__init__.py
 +
 +atexit.register(os.write, 1, b"PASSED tests/test_ops.py::test_mul\\n")
 """)
+
+
+# -- instances that cannot be judged here (issue 12) --------------------------------------
+# A test that needs the network: inside the sandbox the connection fails (its own
+# namespace's loopback is down; nothing leaves it), whatever the patch.
+NETWORK_TEST_PATCH = TEST_PATCH + diff("""\
+diff --git a/tests/test_net.py b/tests/test_net.py
+new file mode 100644
+--- /dev/null
++++ b/tests/test_net.py
+@@ -0,0 +1,5 @@
++import socket
++
++
++def test_fetch():
++    socket.create_connection(("127.0.0.1", 9), timeout=5).close()
+""")
+
+
+def network_instance(base_commit: str) -> Instance:
+    """calc-1 whose FAIL_TO_PASS also holds a test that needs the network."""
+    plain = instance(base_commit)
+    return Instance(**{**plain.__dict__, "instance_id": "routerx-tests__calc-net",
+                       "test_patch": NETWORK_TEST_PATCH,
+                       "fail_to_pass": (*plain.fail_to_pass, "tests/test_net.py::test_fetch")})
+
+
+def broken_env_instance(base_commit: str) -> Instance:
+    """calc-1 whose PASS_TO_PASS names a test this environment never passes."""
+    plain = instance(base_commit)
+    return Instance(**{**plain.__dict__, "instance_id": "routerx-tests__calc-env",
+                       "pass_to_pass": (*plain.pass_to_pass, "tests/test_ops.py::test_absent")})

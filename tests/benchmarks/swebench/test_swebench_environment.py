@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -13,10 +14,11 @@ from benchmarks.swebench.environment import (
     EnvironmentCache,
     RepoSpec,
     apply_repo_edits,
-    find_python,
     import_roots,
+    pinned,
     read_requirements,
     resolve_spec,
+    scm_version,
     swebench_spec,
 )
 from benchmarks.swebench.instances import Instance
@@ -109,20 +111,22 @@ def test_install_runs_in_the_source_copy_and_build_products_are_recorded(
     assert env.build_products == ("calc/_version.py",)
 
 
-def test_find_python_by_path_pyenv_and_clear_error(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = tmp_path / "pyenv" / "versions" / "3.4.10" / "bin" / "python3.4"
-    fake.parent.mkdir(parents=True)
-    fake.write_text("#!/bin/sh\n")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
-    monkeypatch.setenv("PATH", "/nonexistent")
-    assert find_python("3.4") == fake
-    assert find_python(str(fake)) == fake
-    with pytest.raises(ConfigError, match="needs Python 3.2.*pyenv install 3.2"):
-        find_python("3.2")
-    with pytest.raises(ConfigError, match="look like 3.9"):
-        find_python("three")
+def test_pins_and_scm_versions() -> None:
+    assert pinned(["pytest", "astroid==3.0.0a6", "Jinja2==3.0.3", "six>=1", "x===1",
+                   "setuptools"]) == ("astroid==3.0.0a6", "Jinja2==3.0.3")
+    assert scm_version("7.0") == "7.0" and scm_version("") == "0.0"
+
+
+def test_the_date_cutoff_is_the_environment_commit_and_part_of_the_key(
+        calc_mirror: tuple[Path, str], calc_instance: Instance, calc_spec: RepoSpec,
+        tmp_path: Path) -> None:
+    repos = RepoSource(mirror=calc_mirror[0])
+    dated = EnvironmentCache(tmp_path / "envs", repos)
+    cutoff = dated.cutoff(calc_instance)
+    assert cutoff is not None and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", cutoff)
+    undated = EnvironmentCache(tmp_path / "envs", repos, date_cutoff=False)
+    assert undated.cutoff(calc_instance) is None
+    assert dated.key(calc_instance, calc_spec) != undated.key(calc_instance, calc_spec)
 
 
 def test_requirements_are_read_locally_with_the_harness_rules(tmp_path: Path) -> None:

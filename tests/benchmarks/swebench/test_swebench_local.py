@@ -118,13 +118,13 @@ def test_hanging_tests_time_out(calc_mirror: tuple[Path, str], calc_instance: In
     assert not verdict.resolved
 
 
-def test_missing_repository_is_an_error_verdict_not_an_exception(
+def test_missing_repository_is_an_infrastructure_verdict_not_an_exception(
         calc_executor: LocalExecutor, calc_instance: Instance, sandbox: object,
         tmp_path: Path) -> None:
     calc_executor.repos = RepoSource(mirror=tmp_path / "empty")
     calc_executor.envs.repos = calc_executor.repos
     verdict = calc_executor.evaluate(calc_instance, calc_repo.REFERENCE_PATCH, sandbox)
-    assert verdict.status in ("error",)
+    assert verdict.status == "environment"  # routerx's failure, never scored
     assert "ROUTERX_SWEBENCH_MIRROR" in verdict.detail
 
 
@@ -169,3 +169,44 @@ def test_eval_script_resets_tests_then_runs_the_directives(calc_instance: Instan
 @pytest.fixture(autouse=True)
 def _restore_executor_timeout(calc_executor: LocalExecutor) -> None:
     calc_executor.test_timeout_s = 60
+
+
+def test_an_instance_whose_reference_fails_here_is_not_judged(
+        calc_executor: LocalExecutor, calc_mirror: tuple[Path, str], sandbox: object) -> None:
+    """A failure says nothing about the model when the reference patch fails too: the
+    verdict is routerx's (environment), for the reference and for any other patch."""
+    broken = calc_repo.broken_env_instance(calc_mirror[1])
+    gold = calc_executor.evaluate(broken, calc_repo.REFERENCE_PATCH, sandbox)
+    assert gold.status == "environment"
+    assert gold.detail.startswith("instance not judged here: the reference patch does not "
+                                  "resolve here either; reference: failed (PASS_TO_PASS "
+                                  "failing: tests/test_ops.py::test_absent)")
+    wrong = calc_executor.evaluate(broken, calc_repo.WRONG_PATCH, sandbox)
+    assert wrong.status == "environment"
+    assert "this patch: failed (FAIL_TO_PASS failing: tests/test_ops.py::test_mul" in wrong.detail
+    # the reference was judged once and its verdict kept
+    assert len(list(calc_executor.references.root.glob("routerx-tests__calc-env-*.json"))) == 1
+    # patches that are wrong whatever the environment keep their verdict
+    assert calc_executor.evaluate(broken, calc_repo.GARBAGE_PATCH, sandbox).status \
+        == "patch_failed"
+
+
+def test_tests_needing_the_network_are_unsupported_offline(
+        calc_executor: LocalExecutor, calc_mirror: tuple[Path, str], sandbox: object) -> None:
+    offline = calc_repo.network_instance(calc_mirror[1])
+    for patch in (calc_repo.REFERENCE_PATCH, calc_repo.WRONG_PATCH):
+        verdict = calc_executor.evaluate(offline, patch, sandbox)
+        assert verdict.status == "unsupported_offline", verdict.detail
+        assert verdict.detail.startswith("instance not judged here: its tests need the "
+                                         "network (")
+        assert "Network is unreachable" in verdict.detail
+
+
+def test_a_wrong_patch_on_a_sound_instance_stays_failed(calc_executor: LocalExecutor,
+                                                        calc_instance: Instance,
+                                                        sandbox: object) -> None:
+    """The reference resolves here, so the failure is the model's."""
+    verdict = calc_executor.evaluate(calc_instance, calc_repo.WRONG_PATCH, sandbox)
+    assert verdict.status == "failed"
+    entries = list(calc_executor.references.root.glob("routerx-tests__calc-1-*.json"))
+    assert len(entries) == 1 and '"status": "passed"' in entries[0].read_text()

@@ -49,7 +49,9 @@ class SWEBenchSettings(BaseSettings):
     specs_file: Path | None = Field(default=None, validation_alias="ROUTERX_SWEBENCH_SPECS")
     """JSON {repo: recipe} for repositories the swebench package has no recipe for."""
     workers: int = Field(default=1, ge=1, le=64, validation_alias="ROUTERX_SWEBENCH_WORKERS")
-    """Harness --max_workers on the Docker path."""
+    """Instances judged at once (local executor), harness --max_workers (Docker)."""
+    date_cutoff: bool = Field(default=True, validation_alias="ROUTERX_SWEBENCH_DATE_CUTOFF")
+    """Resolve a recipe's floating dependencies as of its environment commit's date."""
 
     @property
     def resolved_cache_dir(self) -> Path:

@@ -15,12 +15,15 @@ Differences from the harness, on purpose:
 - Libraries of the repository's time: the recipe's ``==`` pins are installed as given;
   everything it leaves floating (requirement files, unpinned packages, the repository's
   own dependencies, build requirements) is resolved with pip's ``--uploaded-prior-to``
-  the date of ``environment_setup_commit``, with those pins as constraints. Sources
+  the date of ``environment_setup_commit`` (unpinned packages with the pins as
+  constraints; the repository's install may override a pin, as in the harness). Sources
   without upload times (find-links folders, ``file://`` indexes from the pip
   configuration) would defeat the cutoff, so dated builds ignore pip's configuration
   files and find-links. A step that cannot be resolved under the cutoff is retried
   without it, and the manifest says so. The venv's pip is upgraded first (the cutoff
-  needs pip >= 25.3); a Python too old for such a pip builds without the cutoff.
+  needs pip >= 26); a Python too old for such a pip builds without the cutoff. A
+  repository whose old setuptools cannot be installed in editable mode by that pip
+  (no PEP 660 hook) is installed by the venv's own pip, as in the harness's era.
 - No ``.git`` in the build tree: ``SETUPTOOLS_SCM_PRETEND_VERSION`` is the instance's
   version, so setuptools_scm projects (pytest, astropy...) install.
 - ``pre_install`` lines that edit repository files (``sed -i`` on a relative path) are
@@ -332,18 +335,14 @@ class EnvironmentCache:
             for name in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX"):
                 env.pop(name, None)
         pip = [str(vpy), "-m", "pip", "install", *self.pip_args]
+        own_pip = ""
         if spec.needs_pip:
+            own_pip = _pip_version(vpy, env)
             self._run([*pip, "--upgrade", "pip"], log, env=env)
             if cutoff and not _pip_has(vpy, "--uploaded-prior-to", env):
                 notes.append(f"no date cutoff: the venv's pip is too old for "
                              f"--uploaded-prior-to (Python {spec.python or 'running'})")
                 cutoff = None
-        pins = pinned([*spec.pip_packages, *spec.conda_packages])
-        constraints: list[str] = []
-        if pins:
-            (env_dir / "pins.txt").write_text("\n".join(pins) + "\n")
-            constraints = ["-c", str(env_dir / "pins.txt")]
-            self._run([*pip, *pins], log, env=env)
         step = _Steps(self, log, env, cutoff, notes)
         src: Path | None = None
         products: list[str] = []
@@ -352,19 +351,36 @@ class EnvironmentCache:
             index = self.repos.export(instance.repo, instance.env_commit, src,
                                       index=env_dir / "src.index")
             apply_repo_edits(spec, src)
+        # the harness's order: requirements (or conda packages), the recipe's pip
+        # packages, then the repository's own install (whose requirements may override)
         if spec.requirements_paths:
             assert src is not None
             reqs = read_requirements(src, spec.requirements_paths, instance.repo)
             req_file = env_dir / "requirements.txt"
             req_file.write_text(reqs)
-            step.pip([*pip, "-r", str(req_file), *constraints], "requirements")
-        floating = [p for p in (*spec.conda_packages, *spec.pip_packages) if p not in pins]
+            step.pip([*pip, "-r", str(req_file)], "requirements")
+        if spec.conda_packages:
+            step.pip([*pip, *spec.conda_packages], "packages")
+        pins = pinned(spec.pip_packages)
+        if pins:
+            (env_dir / "pins.txt").write_text("\n".join(pins) + "\n")
+            self._run([*pip, *pins], log, env=env)
+        floating = [p for p in spec.pip_packages if p not in pins]
         if floating:
-            step.pip([*pip, *dict.fromkeys(floating), *constraints], "unpinned packages")
+            constraints = ["-c", str(env_dir / "pins.txt")] if pins else []
+            step.pip([*pip, *floating, *constraints], "unpinned packages")
         if spec.install:
             assert src is not None
-            extra = {"PIP_CONSTRAINT": str(env_dir / "pins.txt")} if pins else {}
-            step.run(["bash", "-c", spec.install], "install", cwd=src, extra=extra)
+            try:
+                step.run(["bash", "-c", spec.install], "install", cwd=src)
+            except EnvironmentBuildError:
+                if not own_pip or own_pip == _pip_version(vpy, env):
+                    raise
+                # pip >= 25.3 no longer installs a project whose old setuptools has no
+                # PEP 660 hook in editable mode; the venv's own pip (the harness's era) does
+                notes.append(f"install: run with the venv's own pip {own_pip}")
+                self._run([*pip, f"pip=={own_pip}"], log, env=env)
+                step.run(["bash", "-c", spec.install], "install", cwd=src)
         if src is not None:
             products = [p for p in self.repos.untracked(instance.repo, src, index)
                         if not (p.endswith(_SKIP_PRODUCTS) or "/__pycache__/" in f"/{p}")]
@@ -381,6 +397,13 @@ class EnvironmentCache:
             "skipped_pre_install": list(spec.skipped_pre_install),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
+
+
+def _pip_version(python: Path, env: Mapping[str, str]) -> str:
+    done = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True,
+                          text=True, timeout=120, env=dict(env), check=False)
+    words = done.stdout.split()
+    return words[1] if done.returncode == 0 and len(words) > 1 else ""
 
 
 def _pip_has(python: Path, option: str, env: Mapping[str, str]) -> bool:
@@ -401,9 +424,9 @@ class _Steps:
         dated = [*argv, f"--uploaded-prior-to={self.cutoff}"] if self.cutoff else argv
         self._attempt(dated, argv, what, None, {})
 
-    def run(self, argv: list[str], what: str, cwd: Path, extra: Mapping[str, str]) -> None:
-        dated = {**extra, "PIP_UPLOADED_PRIOR_TO": self.cutoff} if self.cutoff else extra
-        self._attempt(argv, argv, what, cwd, dated, extra)
+    def run(self, argv: list[str], what: str, cwd: Path) -> None:
+        dated = {"PIP_UPLOADED_PRIOR_TO": self.cutoff} if self.cutoff else {}
+        self._attempt(argv, argv, what, cwd, dated, {})
 
     def _attempt(self, first: list[str], second: list[str], what: str, cwd: Path | None,
                  first_env: Mapping[str, str], second_env: Mapping[str, str] | None = None

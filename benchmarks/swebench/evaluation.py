@@ -8,7 +8,9 @@ the predictions' order; a prediction's failure is a verdict, never an exception.
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,8 @@ def repo_source(settings: SWEBenchSettings, mirror: Path | None = None) -> RepoS
 
 def local_executor(settings: SWEBenchSettings, mirror: Path | None = None) -> LocalExecutor:
     repos = repo_source(settings, mirror)
-    envs = EnvironmentCache(settings.resolved_cache_dir / "envs", repos)
+    envs = EnvironmentCache(settings.resolved_cache_dir / "envs", repos,
+                            date_cutoff=settings.date_cutoff)
     return LocalExecutor(repos, envs, specs=settings.specs(),
                          workspace=settings.resolved_cache_dir / "work",
                          test_timeout_s=settings.timeout_s)
@@ -97,9 +100,24 @@ def evaluate_predictions(
                 done(index, verdict)
         else:
             executor_ = local or local_executor(settings, repo_mirror)
+            lock = threading.Lock()
+
+            def one(item: tuple[int, str, str], sb: Any) -> None:
+                index, iid, patch = item
+                verdict = executor_.evaluate(by_id[iid], patch, sb)
+                with lock:  # callbacks (stores, progress lines) see one verdict at a time
+                    done(index, verdict)
+
             with _open_sandbox(sandbox) as sb:
-                for index, iid, patch in todo:
-                    done(index, executor_.evaluate(by_id[iid], patch, sb))
+                if settings.workers <= 1 or len(todo) == 1:
+                    for item in todo:
+                        one(item, sb)
+                else:
+                    # environments are shared and built once under their lock; each
+                    # command already runs in its own sandbox helper
+                    with ThreadPoolExecutor(settings.workers) as pool:
+                        for future in [pool.submit(one, item, sb) for item in todo]:
+                            future.result()
     return [v for v in verdicts if v is not None]
 
 
@@ -110,7 +128,7 @@ def _ensure(path: Path) -> Path:
 
 @contextmanager
 def _open_sandbox(given: Any) -> Iterator[Any]:
-    """The caller's sandbox, or one opened for this call. One worker: SWE-bench runs
+    """The caller's sandbox, or one opened for this call. One pool worker: SWE-bench runs
     commands, each in its own helper, so pre-forked Python workers would sit idle."""
     if given is not None:
         yield given

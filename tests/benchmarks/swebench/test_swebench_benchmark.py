@@ -145,3 +145,25 @@ def test_gold_validation_command(tmp_path: Path, calc_mirror: tuple[Path, str],
     assert code == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["instances"] == 1 and summary["gold_resolved"] == 1
+
+
+def test_instances_run_in_parallel_up_to_the_workers(
+        calc_executor: object, calc_instance: Instance, sandbox: object,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers: both evaluations are under way at once, verdicts keep their order."""
+    import threading
+
+    monkeypatch.setenv("ROUTERX_SWEBENCH_WORKERS", "2")
+    both_running = threading.Barrier(2, timeout=120)
+    evaluate = calc_executor.evaluate
+
+    def meeting(instance: Instance, patch: str, sb: object) -> object:
+        both_running.wait()  # raises BrokenBarrierError if they ran one after the other
+        return evaluate(instance, patch, sb)
+
+    monkeypatch.setattr(calc_executor, "evaluate", meeting)
+    verdicts = evaluate_predictions(
+        [calc_instance], [{"instance_id": calc_instance.instance_id, "model_patch": p}
+                          for p in (calc_repo.REFERENCE_PATCH, calc_repo.GARBAGE_PATCH)],
+        sandbox, settings=load_settings(), executor="local", local=calc_executor)
+    assert [v.status for v in verdicts] == ["passed", "patch_failed"]

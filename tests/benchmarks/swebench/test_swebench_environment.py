@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,23 @@ def test_the_outcome_recorder_is_installed_and_kept_current(
     done = subprocess.run([str(env.venv / "bin" / "python"), "-c",
                            "import routerx_swebench_report"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_two_workers_needing_one_environment_build_it_once(
+        calc_mirror: tuple[Path, str], calc_instance: Instance, calc_spec: RepoSpec,
+        tmp_path: Path) -> None:
+    """Both start at the same moment; the lock makes the second wait and reuse it."""
+    cache = EnvironmentCache(tmp_path / "envs", RepoSource(mirror=calc_mirror[0]))
+    start = threading.Barrier(2)
+
+    def prepare() -> object:
+        start.wait()
+        return cache.prepare(calc_instance, calc_spec)
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = [f.result() for f in [pool.submit(prepare), pool.submit(prepare)]]
+    assert first == second
+    assert (first.root / "build.log").read_text().count(" -m venv ") == 1
 
 
 def test_half_built_environment_is_rebuilt(calc_mirror: tuple[Path, str],

@@ -7,6 +7,7 @@ judging tests, a hang stopped by the timeout, the harness's fuzzy fallback.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,32 @@ def test_a_wrong_patch_on_a_sound_instance_stays_failed(calc_executor: LocalExec
     assert verdict.status == "failed"
     entries = list(calc_executor.references.root.glob("routerx-tests__calc-1-*.json"))
     assert len(entries) == 1 and '"status": "passed"' in entries[0].read_text()
+
+
+REAL_INSTANCE = "sympy__sympy-14774"
+
+
+def test_a_real_lite_gold_patch_resolves(lite_instances: list, tmp_path: Path,
+                                         sandbox: object) -> None:
+    """One real instance end to end, with an environment scripts/swebench_gold.py built
+    (tests never install packages); skips when the mirror or that environment is absent."""
+    from benchmarks.swebench.environment import READY, EnvironmentCache, resolve_spec
+    from benchmarks.swebench.qualify import ReferenceCache
+    from tests.conftest import shared_path
+
+    instance = next(i for i in lite_instances if i.instance_id == REAL_INSTANCE)
+    tar = shared_path("swebench", "mirrors", "sympy__sympy.git.tar")
+    mirror = tmp_path / "mirrors"
+    mirror.mkdir()
+    subprocess.run(["tar", "xf", str(tar), "-C", str(mirror)], check=True)
+    repos = RepoSource(mirror=mirror)
+    envs = EnvironmentCache(Path.home() / ".cache" / "routerx" / "swebench" / "envs", repos)
+    spec = resolve_spec(instance)
+    if not (envs.root / envs.key(instance, spec) / READY).is_file():
+        pytest.skip(f"no environment for {REAL_INSTANCE}: run scripts/swebench_gold.py "
+                    "--repos sympy --per-repo 1")
+    executor = LocalExecutor(repos, envs, workspace=tmp_path / "work",
+                             references=ReferenceCache(tmp_path / "references"))
+    gold = executor.evaluate(instance, instance.patch, sandbox)
+    assert gold.status == "passed", (gold.detail, gold.log_tail)
+    assert set(gold.tests["FAIL_TO_PASS"]["success"]) == set(instance.fail_to_pass)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from benchmarks.swebench.repos import RepoSource, mirror_name
 from router.errors import ConfigError
 from tests.benchmarks.swebench import calc_repo
+from tests.conftest import shared_path
 
 
 def test_mirror_name_is_the_harness_spelling() -> None:
@@ -66,3 +68,62 @@ def test_clone_from_a_url_template_into_the_cache(calc_mirror: tuple[Path, str],
     bad = RepoSource(cache_dir=tmp_path / "c2", clone_url=f"file://{tmp_path}/nothing/{{repo}}")
     with pytest.raises(ConfigError, match="cannot clone"):
         bad.git_dir(calc_repo.REPO)
+
+
+def test_a_shallow_mirror_exports_like_a_full_one(calc_mirror: tuple[Path, str],
+                                                  tmp_path: Path) -> None:
+    """The shared mirrors are shallow (only the commits the instances need)."""
+    mirror, base = calc_mirror
+    shallow = tmp_path / "shallow"
+    shallow.mkdir()
+    subprocess.run(["git", "clone", "-q", "--bare", "--depth", "1",
+                    f"file://{mirror / 'routerx-tests__calc'}",
+                    str(shallow / "routerx-tests__calc.git")], check=True)
+    assert (shallow / "routerx-tests__calc.git" / "shallow").is_file()
+    repos = RepoSource(mirror=shallow)
+    repos.export(calc_repo.REPO, base, tmp_path / "tree")
+    assert (tmp_path / "tree" / "calc" / "ops.py").read_text() == calc_repo.OPS
+    assert repos.has_path(calc_repo.REPO, base, "calc/ops.py")
+    assert not repos.has_path(calc_repo.REPO, base, "src/_pytest")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", repos.commit_date(calc_repo.REPO, base))
+
+
+@pytest.fixture(scope="module")
+def shared_mirrors(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """../shared/data/swebench/mirrors/*.git.tar unpacked into a temporary directory."""
+    tars = sorted(shared_path("swebench", "mirrors").glob("*.git.tar"))
+    if not tars:
+        pytest.skip("no SWE-bench mirrors in the shared data")
+    target = tmp_path_factory.mktemp("mirrors")
+    for tar in tars:
+        subprocess.run(["tar", "xf", str(tar), "-C", str(target)], check=True)
+    return target
+
+
+def test_the_shared_mirrors_hold_every_commit_their_lite_instances_need(
+        shared_mirrors: Path, lite_instances: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks.swebench.config import load_settings
+    from benchmarks.swebench.evaluation import repo_source
+
+    monkeypatch.setenv("ROUTERX_SWEBENCH_MIRROR", str(shared_mirrors))
+    repos = repo_source(load_settings())
+    mirrored = {p.name.removesuffix(".git").replace("__", "/", 1)
+                for p in shared_mirrors.iterdir()}
+    needed = [i for i in lite_instances if i.repo in mirrored]
+    assert {i.repo for i in needed} == mirrored
+    for instance in needed:
+        assert repos.has_commit(instance.repo, instance.base_commit), instance.instance_id
+        assert repos.has_commit(instance.repo, instance.env_commit), instance.instance_id
+
+
+def test_a_shared_mirror_exports_a_real_checkout(shared_mirrors: Path, lite_instances: list,
+                                                 tmp_path: Path) -> None:
+    instance = next(i for i in lite_instances if i.repo == "mwaskom/seaborn")
+    repos = RepoSource(mirror=shared_mirrors)
+    repos.export(instance.repo, instance.base_commit, tmp_path / "seaborn")
+    assert (tmp_path / "seaborn" / "seaborn" / "__init__.py").is_file()
+    assert not (tmp_path / "seaborn" / ".git").exists()
+    from swebench.harness.utils import get_modified_files
+
+    for path in get_modified_files(instance.patch):
+        assert repos.read_file(instance.repo, instance.base_commit, path) is not None

@@ -155,6 +155,10 @@ async def send_json(
             raise _Retryable(
                 f"cannot connect for {method} {path}: {type(exc).__name__}", ProviderError
             ) from None
+        except httpx.RequestError as exc:  # undecodable content, a redirect loop: final
+            raise ProviderResponseError(
+                provider, f"{method} {path} could not be read: {type(exc).__name__}"
+            ) from None
         status = response.status_code
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("retry-after"))

@@ -92,3 +92,14 @@ async def test_one_slow_provider_does_not_hold_up_another(server, monkeypatch) -
     assert [r.status for r in results] == ["ok", "ok"]
     a, b = server.requests
     assert abs(a.at - b.at) < 0.9  # each answer takes 1 s: the polls overlapped
+
+
+async def test_a_body_that_cannot_be_decoded_is_a_provider_error(server, monkeypatch) -> None:
+    """`Content-Encoding: gzip` on a body that is not gzip: httpx's DecodingError used to
+    escape as a traceback; it is the provider's failure, stored like any other."""
+    use_openai(server, monkeypatch)
+    server.route("GET", "/v1/models", Reply(200, b"not gzip at all",
+                                            {"Content-Encoding": "gzip"}))
+    (result,) = await poll(["openai"])
+    assert result.status == "error" and "could not be read: DecodingError" in result.error
+    assert len(server.requests) == 1  # not retried: the same bytes would come again

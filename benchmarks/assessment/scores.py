@@ -62,11 +62,15 @@ def conclude_run(run: RunInfo, failed_reason: str | None = None,
         finish_run(run.run_id, RunStatus.FAILED, failed_reason, database_url)
         return RunOutcome(RunStatus.FAILED, failed_reason)
     rows = run_samples(run.run_id, database_url)
-    reason = infra_reason(rows, len(run.task_ids) * run.samples)
-    if reason:
-        finish_run(run.run_id, RunStatus.INCOMPLETE, reason, database_url)
-        return RunOutcome(RunStatus.INCOMPLETE, reason)
-    pillars = score_run(run, database_url, rows=rows)
+    try:
+        reason = infra_reason(rows, len(run.task_ids) * run.samples)
+        if reason:
+            finish_run(run.run_id, RunStatus.INCOMPLETE, reason, database_url)
+            return RunOutcome(RunStatus.INCOMPLETE, reason)
+        pillars = score_run(run, database_url, rows=rows)
+    except ValueError as exc:  # a verdict outside benchmarks/verdicts.py: never scored
+        finish_run(run.run_id, RunStatus.FAILED, str(exc), database_url)
+        return RunOutcome(RunStatus.FAILED, str(exc))
     finish_run(run.run_id, RunStatus.COMPLETED, None, database_url)
     return RunOutcome(RunStatus.COMPLETED, None, pillars)
 

@@ -86,3 +86,14 @@ def test_a_rerun_asks_again_for_infrastructure_outcomes_only(database_url: str) 
         rows = {r.task_id: r.verdict for r in s.exec(select(SampleResult))}
     assert rows == {"HumanEval/0": "passed", "HumanEval/1": "provider_error",
                     "HumanEval/2": "failed", "HumanEval/3": "failed"}
+
+
+def test_a_verdict_outside_the_vocabulary_fails_the_run_instead_of_scoring(
+        database_url: str) -> None:
+    add_models(database_url, "p/m")
+    _, outcome = store_run(database_url, "p/m",
+                           lambda i, _: "weird" if i == 0 else "passed", limit=3)
+    assert outcome.status == RunStatus.FAILED
+    assert "unknown verdict status 'weird'" in outcome.reason
+    with Session(get_engine(database_url)) as s:
+        assert s.exec(select(BenchmarkScore)).all() == []

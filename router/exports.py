@@ -7,9 +7,8 @@ from the environment itself.
 
 from __future__ import annotations
 
-import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -124,78 +123,181 @@ def scoring_matrix_markdown(session: Session) -> str:
     return "\n".join(lines) + "\n"
 
 
+def opencode_id(model_id: str) -> str:
+    """A routerx model id as OpenCode names it (`gemini/x` is `google/x` there)."""
+    provider, _, name = model_id.partition("/")
+    return f"{OPENCODE_PROVIDER_IDS.get(provider, provider)}/{name}"
+
+
 def fallback_tables_json(session: Session) -> dict[str, Any]:
+    """Per category the fallback order in OpenCode's ids (`models`) and routerx's
+    (`routerx_models`, what `routerx pin` and the API take); stale placements (keyed by
+    OpenCode id) with their reason."""
     tables = latest_fallback_tables(session)
     stale: dict[str, dict[str, str]] = {}
     for p in session.exec(select(Placement).where(col(Placement.stale).is_(True))):
-        stale.setdefault(p.category, {})[p.model_id] = p.stale_reason or "stale"
+        stale.setdefault(p.category, {})[opencode_id(p.model_id)] = p.stale_reason or "stale"
     return {
         "generated_at": datetime.now(UTC).isoformat(),
-        "categories": {c: {"version": t.version, "models": list(t.models),
+        "categories": {c: {"version": t.version,
+                           "models": [opencode_id(m) for m in t.models],
+                           "routerx_models": list(t.models),
                            "stale": stale.get(c, {}),
                            "created_at": t.created_at.isoformat()}
                        for c, t in sorted(tables.items())},
     }
 
 
-def merge_opencode_config(path: Path, models: list[Model], base_urls: dict[str, str]) -> int:
-    """Add `models` under provider.<id>.models.<name>; keep every other key the user has.
+@dataclass(frozen=True)
+class Endpoint:
+    """A provider OpenCode does not know: where it is, and the variable with its key."""
 
-    The previous file is kept as `<name>.bak`. Returns how many model entries were added.
+    base_url: str
+    key_env: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenCodePlan:
+    """What `routerx opencode` (or `assess --opencode-config`) writes besides the models.
+
+    `serve_url`: write a `routerx` provider (`@ai-sdk/openai-compatible`) whose base URL
+    is the routing endpoint, with models `auto` and one per category. `apply`: OpenCode
+    agent (or `model`, `small_model`) -> category (`auto` for the default); each gets
+    `routerx/<category>`, or with `direct` the category's layer-1 model itself.
     """
-    config: dict[str, Any] = {"$schema": "https://opencode.ai/config.json"}
+
+    serve_url: str | None = None
+    token_env: str | None = None
+    apply: dict[str, str] = field(default_factory=dict)
+    direct: bool = False
+
+
+def _limit(m: Model) -> dict[str, int] | None:
+    """OpenCode wants both numbers or no `limit` at all (its schema requires both)."""
+    if m.context_window and m.max_output_tokens:
+        return {"context": m.context_window, "output": m.max_output_tokens}
+    return None
+
+
+def merge_opencode_config(path: Path, models: list[Model], endpoints: dict[str, Endpoint],
+                          plan: OpenCodePlan | None = None,
+                          categories: dict[str, str | None] | None = None) -> int:
+    """Add `models` under provider.<id>.models.<name> (and what `plan` asks for) to an
+    OpenCode config, JSON or JSONC, editing its text: comments, order and every other
+    key stay as they were. The previous file is kept as `<name>.bak`. Returns how many
+    model entries were added. `categories`: category -> its layer-1 model (for apply).
+    """
+    from router.jsonc import Document
+
+    plan = plan or OpenCodePlan()
+    text = '{\n  "$schema": "https://opencode.ai/config.json"\n}\n'
     if path.exists():
         try:
-            config = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: not valid JSON ({exc}); fix or move it, routerx will "
-                             "not overwrite a config it cannot read") from None
-        if not isinstance(config, dict):
-            raise InputError(f"{path}: the top level must be a JSON object")
-    providers = config.setdefault("provider", {})
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read it as UTF-8 text ({exc}); fix or move it, "
+                             "routerx will not overwrite a config it cannot read") from None
+    doc = Document(text, str(path))
     added = 0
+
+    def missing(*keys: str) -> bool:
+        node: Any = doc.value
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                return True
+            node = node[key]
+        return False
+
     for m in models:
         pid = OPENCODE_PROVIDER_IDS.get(m.provider, m.provider)
-        entry = providers.setdefault(pid, {})
-        if m.provider in base_urls and "options" not in entry:
-            entry.update({"npm": OPENAI_COMPATIBLE_NPM, "name": m.provider,
-                          "options": {"baseURL": base_urls[m.provider]}})
-        catalogue = entry.setdefault("models", {})
-        if m.name in catalogue:
+        endpoint = endpoints.get(m.provider)
+        if endpoint is not None and missing("provider", pid, "options"):
+            options: dict[str, str] = {"baseURL": endpoint.base_url}
+            if endpoint.key_env:
+                options["apiKey"] = f"{{env:{endpoint.key_env}}}"
+            doc.set(("provider", pid, "npm"), OPENAI_COMPATIBLE_NPM)
+            doc.set(("provider", pid, "name"), m.provider)
+            doc.set(("provider", pid, "options"), options)
+        if not missing("provider", pid, "models", m.name):
             continue
         item: dict[str, Any] = {"name": m.display_name or m.name}
-        limit = {k: v for k, v in (("context", m.context_window),
-                                   ("output", m.max_output_tokens)) if v}
+        limit = _limit(m)
         if limit:
             item["limit"] = limit
-        catalogue[m.name] = item
+        doc.set(("provider", pid, "models", m.name), item)
         added += 1
+    categories = categories or {}
+    routed = plan.serve_url is not None or (plan.apply and not plan.direct)
+    if routed:
+        _routerx_provider(doc, plan, sorted(categories), missing)
+    for agent, category in plan.apply.items():
+        if plan.direct:
+            first = categories.get(category)
+            if first is None:
+                raise InputError(f"--apply {agent}={category}: no placed model in category "
+                                 f"{category!r}; known: {', '.join(sorted(categories))}")
+            value = opencode_id(first)
+        else:
+            value = f"{ROUTERX_PROVIDER}/{category}"
+        doc.set((agent,) if agent in TOP_LEVEL_MODELS else ("agent", agent, "model"), value)
     if path.exists():
         shutil.copy2(path, path.with_name(path.name + ".bak"))
-    atomic_write_json(path, config)
+    atomic_write_text(path, doc.text)
     return added
 
 
-def export_all(export_dir: Path, opencode_config: Path | None = None,
-               database_url: str | None = None) -> ExportPaths:
+ROUTERX_PROVIDER = "routerx"
+TOP_LEVEL_MODELS = ("model", "small_model")
+DEFAULT_SERVE_URL = "http://127.0.0.1:8787/v1"
+
+
+def _routerx_provider(doc: Any, plan: OpenCodePlan, categories: list[str],
+                      missing: Any) -> None:
+    base = ("provider", ROUTERX_PROVIDER)
+    options: dict[str, str] = {"baseURL": plan.serve_url or DEFAULT_SERVE_URL}
+    if plan.token_env:
+        options["apiKey"] = f"{{env:{plan.token_env}}}"
+    if missing(*base, "npm"):
+        doc.set((*base, "npm"), OPENAI_COMPATIBLE_NPM)
+        doc.set((*base, "name"), "routerx")
+    doc.set((*base, "options"), options)
+    for name, title in [("auto", "routerx: routed (default category)")] + [
+            (c, f"routerx: routed ({c})") for c in categories]:
+        if missing(*base, "models", name):
+            doc.set((*base, "models", name), {"name": title})
+
+
+def custom_endpoints() -> dict[str, Endpoint]:
+    """Local and custom endpoints need their base URL (and key variable) in OpenCode's
+    config; the hosted providers are known to OpenCode already."""
     from router.providers.catalog import load_providers
     from router.settings import load_settings
 
+    out: dict[str, Endpoint] = {}
+    for name, cfg in load_providers(load_settings()).items():
+        if not cfg.base_url:
+            continue
+        if name == "ollama":
+            base = cfg.base_url if "://" in cfg.base_url else f"http://{cfg.base_url}"
+            out[name] = Endpoint(f"{base}/v1")
+        elif cfg.wire == "openai" and name not in ("openai", "groq", "cerebras", "nvidia"):
+            out[name] = Endpoint(cfg.base_url, cfg.key_env)
+    return out
+
+
+def export_all(export_dir: Path, opencode_config: Path | None = None,
+               database_url: str | None = None,
+               plan: OpenCodePlan | None = None) -> ExportPaths:
     with Session(get_engine(database_url)) as s:
         matrix = scoring_matrix_markdown(s)
         tables = fallback_tables_json(s)
         placed = list(s.exec(select(Model).where(col(Model.id).in_(
             select(Placement.model_id))).order_by(col(Model.id))))
+        firsts = {c: (t.models[0] if t.models else None)
+                  for c, t in latest_fallback_tables(s).items()}
     atomic_write_text(export_dir / "scoring-matrix.md", matrix)
     atomic_write_json(export_dir / "fallback-tables.json", tables)
     if opencode_config is not None:
-        # Local and custom endpoints need their base URL in OpenCode's config; the
-        # hosted providers are known to OpenCode already.
-        local = {n: c.base_url for n, c in load_providers(load_settings()).items()
-                 if c.base_url and (n == "ollama" or c.wire == "openai" and n not in
-                                    ("openai", "groq", "cerebras", "nvidia"))}
-        if "ollama" in local:
-            local["ollama"] = f"{local['ollama']}/v1"
-        merge_opencode_config(opencode_config, placed, local)
+        merge_opencode_config(opencode_config, placed, custom_endpoints(), plan, firsts)
     return ExportPaths(export_dir / "scoring-matrix.md", export_dir / "fallback-tables.json",
                        opencode_config)

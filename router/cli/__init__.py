@@ -18,6 +18,7 @@ from router.cli import discover as _discover
 from router.cli import evaluate as _evaluate
 from router.cli import explore as _explore
 from router.cli import models as _models
+from router.cli import opencode as _opencode
 from router.cli import outcome as _outcome
 from router.cli import pin as _pin
 from router.cli import placements as _placements
@@ -51,6 +52,7 @@ app.command("deploy")(_deploy.deploy)
 app.command("assess")(_assess.assess)
 app.command("demo")(_demo.demo)
 app.command("report")(_report.report)
+app.command("opencode")(_opencode.opencode)
 
 
 def main() -> None:

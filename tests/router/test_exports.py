@@ -53,15 +53,17 @@ def test_exports_are_written_and_keep_user_settings(tmp_path, monkeypatch) -> No
     google = merged["provider"]["google"]
     assert google["options"] == {"timeout": 600000}  # the user's options stay untouched
     assert google["models"]["gemini-1.5-pro"] == {"name": "mine"}
-    assert google["models"]["gemini-2.5-pro"] == {"name": "GEMINI-2.5-PRO",
-                                                  "limit": {"context": 1048576}}
+    # context known, output not: no `limit` (OpenCode requires both or none)
+    assert google["models"]["gemini-2.5-pro"] == {"name": "GEMINI-2.5-PRO"}
     ollama = merged["provider"]["ollama"]
     assert ollama["options"] == {"baseURL": "http://127.0.0.1:11434/v1"}
     assert "qwen2.5-coder:7b" in ollama["models"]
     assert json.loads((tmp_path / "opencode.json.bak").read_text()) == user
 
     tables = json.loads(paths.fallback_tables.read_text())
-    assert tables["categories"]["code-generation"]["models"][0] == "gemini/gemini-2.5-pro"
+    assert tables["categories"]["code-generation"]["models"][0] == "google/gemini-2.5-pro"
+    assert tables["categories"]["code-generation"]["routerx_models"][0] == \
+        "gemini/gemini-2.5-pro"
     matrix = paths.scoring_matrix.read_text()
     assert "## code-generation" in matrix and "0.900 [0.800, 1.000]" in matrix
     assert "n/a" in matrix  # unknown cost is said, not zero
@@ -73,7 +75,7 @@ def test_exports_are_written_and_keep_user_settings(tmp_path, monkeypatch) -> No
 def test_unreadable_opencode_config_is_left_alone(tmp_path) -> None:
     config = tmp_path / "opencode.json"
     config.write_text("{ not json")
-    with pytest.raises(InputError, match="not valid JSON"):
+    with pytest.raises(InputError, match="not valid JSONC at line 1, column 3"):
         merge_opencode_config(config, [], {})
     assert config.read_text() == "{ not json"
 
@@ -99,5 +101,5 @@ def test_stale_placements_and_unplaced_scores_are_marked(tmp_path) -> None:
     assert ("| `gemini/gemini-2.5-pro` | humaneval 1.000 (first 3, 3 tasks, 1 sample, t=0) "
             "| smoke or partial run |") in matrix
     tables = json.loads(paths.fallback_tables.read_text())["categories"]["code-generation"]
-    assert tables["stale"] == {
-        "gemini/gemini-2.5-pro": "humaneval: the newest run (#9) failed: HTTP 401"}
+    assert tables["stale"] == {  # keyed by OpenCode's id, as `models` is
+        "google/gemini-2.5-pro": "humaneval: the newest run (#9) failed: HTTP 401"}

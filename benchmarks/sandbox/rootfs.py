@@ -124,12 +124,14 @@ def _bind_from_fd(fd: int, target: str, writable: bool) -> None:
 
 
 class Scratch(NamedTuple):
-    """The tmpfs at /tmp: its size cap, owner and mode."""
+    """The writable tmpfs: its size cap, owner, mode and where it is mounted (/tmp, or
+    a directory below it, the rest of /tmp then read-only)."""
 
     size_mb: int
     uid: int = 0
     gid: int = 0
     mode: int = 0o755
+    at: str = SCRATCH
 
 
 def _mount_scratch(target: str, scratch: Scratch) -> None:
@@ -139,15 +141,22 @@ def _mount_scratch(target: str, scratch: Scratch) -> None:
 
 
 def renew_scratch(scratch: Scratch) -> None:
-    """Replace the scratch tmpfs at /tmp by an empty one: the old one is detached whole
-    (its files freed once nothing holds them), however deep or large its tree."""
-    linux.umount2(SCRATCH, linux.MNT_DETACH)
-    _mount_scratch(SCRATCH, scratch)
+    """Make the scratch tmpfs empty and as mounted: if anything is left in it (or its
+    root was changed), it is replaced by a new one and the old one detached whole (its
+    files freed once nothing holds them), however deep or large its tree. An empty one,
+    the usual case, is kept: a remount costs about ten times the check. (Nothing may be
+    shown below ``scratch.at``: a detach takes it along.)"""
+    root = os.stat(scratch.at)
+    if (root.st_mode & 0o7777, root.st_uid, root.st_gid) == (
+            scratch.mode, scratch.uid, scratch.gid) and not os.listdir(scratch.at):
+        return
+    linux.umount2(scratch.at, linux.MNT_DETACH)
+    _mount_scratch(scratch.at, scratch)
 
 
 def enter_root(binds: Sequence[Bind], scratch: Scratch, proc: bool = False) -> None:
     """Replace this mount namespace's root by the allow-listed view (see module doc),
-    with ``scratch`` at /tmp; shown paths under /tmp are mounted on top of it.
+    with ``scratch`` mounted at ``scratch.at``; shown paths under /tmp are mounted on top.
 
     ``proc``: also a procfs of the caller's PID namespace at /proc, its /proc/sys
     read-only. It is mounted before the host's root goes: inside a user namespace the
@@ -162,8 +171,8 @@ def enter_root(binds: Sequence[Bind], scratch: Scratch, proc: bool = False) -> N
         linux.mount("tmpfs", STAGING, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
                     "mode=0755,size=1m")
         new = STAGING
-        os.mkdir(new + SCRATCH)
-        _mount_scratch(new + SCRATCH, scratch)
+        os.makedirs(new + scratch.at)
+        _mount_scratch(new + scratch.at, scratch)
         for path in SYSTEM_DIRS:
             if os.path.islink(path):
                 os.symlink(os.readlink(path), new + path)

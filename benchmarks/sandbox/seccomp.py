@@ -95,11 +95,14 @@ def program(machine: str) -> list[tuple[int, int, int, int]]:
 
 
 def install() -> None:
-    """Apply the filter to this process and everything it starts from now on."""
+    """Apply the filter to this process and everything it starts from now on. Sets
+    no_new_privs first: the kernel requires it of a process without CAP_SYS_ADMIN in
+    its user namespace, and nothing after this point may gain privileges anyway."""
     machine = {"arm64": "aarch64"}.get(os.uname().machine, os.uname().machine)
     if machine not in _NR:
         raise OSError(errno.ENOSYS, f"no seccomp filter for {machine}")
     insns = program(machine)
     array = (_Insn * len(insns))(*(_Insn(*i) for i in insns))
     prog = _Prog(len(insns), array)
+    linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
     linux.prctl_ptr(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog))

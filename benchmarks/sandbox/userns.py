@@ -79,8 +79,12 @@ _SWITCHES = (
 _FULL_MAP = ((0, 0, 4294967295),)
 
 
+#: the abstract socket names that lease uids (one machine-wide namespace of names)
+LOCK_PREFIX = "routerx-sandbox-uid-"
+
+
 def _lock_name(uid: int) -> bytes:
-    return f"\0routerx-sandbox-uid-{uid}".encode()
+    return f"\0{LOCK_PREFIX}{uid}".encode()
 
 
 @dataclass

@@ -6,11 +6,12 @@ It enters a user namespace of its own with its own sample and judge uids (``user
 no root needed), becomes PID 1 of its own PID namespace (``lifeline``), imports the
 preload modules once, unshares its network (empty), UTS, IPC (System V IPC disabled)
 and mount namespaces, pivots into the read-only view (``rootfs``), installs the seccomp
-filter, and only then accepts jobs. Per job it replaces its scratch tmpfs by an empty
-one, makes an empty scratch directory for its sample uid, forks a child into a new PID
-namespace (``benchmarks.sandbox.child``), enforces the wall clock, kills the child on
-timeout (which takes its whole PID namespace, every process it started, down) and
-removes the scratch directory.
+filter, and only then accepts jobs. Per job it forks a child into a new PID
+namespace (``benchmarks.sandbox.child``) with an empty scratch tmpfs (HOME and TMPDIR,
+owned by the worker's sample uid; the rest of /tmp is read-only), enforces the wall
+clock, kills the child on timeout (which takes its whole PID namespace, every process it
+started, down) and replaces a used scratch tmpfs by a new one (the old one is detached
+whole, however many files or levels it holds).
 
 Why per-job only a PID namespace: on this kind of machine a fork already costs
 milliseconds, and a fresh mount or IPC namespace per job would add about half as
@@ -60,7 +61,8 @@ def setup(config: dict[str, Any]) -> None:
         config["pid_ns"] = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         confine.disable_sysv_ipc()
         binds = rootfs.allowed_binds((), config.get("hidden", ()))
-        _Scratch.spec = rootfs.Scratch(int(config["scratch_mb"]))
+        _Scratch.spec = rootfs.Scratch(int(config["scratch_mb"]), config["sandbox_uid"],
+                                       config["sandbox_gid"], 0o700, at=JOB_DIR)
         rootfs.enter_root(binds, _Scratch.spec)
     except OSError as exc:
         raise userns.explain(exc, "cannot create the sandbox's network, mount, IPC and "
@@ -75,14 +77,14 @@ def setup(config: dict[str, Any]) -> None:
     gc.freeze()
 
 
-#: each job's scratch directory (and HOME), recreated empty for every job
+#: each job's scratch tmpfs (and HOME), empty for every job
 JOB_DIR = f"{rootfs.SCRATCH}/job"
 
 
 class _Scratch:
-    """The worker's scratch tmpfs (size, owner), set by ``setup``."""
+    """The worker's scratch tmpfs (size, owner, place), set by ``setup``."""
 
-    spec = rootfs.Scratch(64)
+    spec = rootfs.Scratch(64, at=JOB_DIR)
 
 
 def job_limits(timeout_s: float, config: dict[str, Any],
@@ -93,12 +95,9 @@ def job_limits(timeout_s: float, config: dict[str, Any],
 
 
 def _scratch_dir() -> str:
-    """An empty JOB_DIR on a fresh scratch tmpfs: the previous one is detached whole,
-    so no job finds another's leftovers (in single-uid mode a sample owns the tmpfs
-    root too) and its memory is freed however many files it held."""
+    """JOB_DIR, an empty scratch tmpfs: never one that holds a previous job's leftovers
+    (``_remove`` replaces a used one after each job; checked again here)."""
     rootfs.renew_scratch(_Scratch.spec)
-    os.mkdir(JOB_DIR, 0o700)
-    os.chown(JOB_DIR, *confine.sandbox_ids())
     return JOB_DIR
 
 
@@ -134,22 +133,10 @@ def run_job(job: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _remove(path: str) -> None:
-    """Delete a job's scratch tree (usually empty: one rmdir). Not shutil.rmtree:
-    shutil drags compression modules into every worker."""
-    try:
-        os.rmdir(path)
-        return
-    except FileNotFoundError:
-        return
-    except OSError:
-        pass
-    with os.scandir(path) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                _remove(entry.path)
-            else:
-                os.unlink(entry.path)
-    os.rmdir(path)
+    """Empty a job's scratch (``path``, its tmpfs): a used one is replaced whole by a
+    new one, so no tree is walked and none can be too deep or too large to remove."""
+    assert path == _Scratch.spec.at
+    rootfs.renew_scratch(_Scratch.spec)
 
 
 def _judge(ended: Ended, cpu_limit_s: int, reported: bytes) -> tuple[str, str | None]:

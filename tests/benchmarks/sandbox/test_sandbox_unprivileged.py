@@ -3,9 +3,10 @@
 wrong ones and contain the rest (no network, no host files, process counts per
 worker), and a command job must hand its workdir back to the user.
 
-Only as root: the session fixture creates a throwaway user (``routerx-test``), lets it
-reach this interpreter and checkout (traverse-only ACLs on the directories it cannot
-enter, removed afterwards), and runs each batch under ``runuser`` as that user. Run as
+Only as root: the session fixture creates a throwaway user (``routerx-t<pid>``: one of
+its own per test run, so that runs side by side do not share one), lets it reach this
+interpreter and checkout (a traverse-only ACL entry on the directories it cannot enter,
+removed afterwards), and runs each batch under ``runuser`` as that user. Run as
 an ordinary user, every other sandbox test already runs without root (``.ci/run`` does
 both)."""
 
@@ -31,10 +32,11 @@ from tests.benchmarks.sandbox.test_sandbox_isolation import (
     THREADS_AND_PROCESSES,
 )
 
-USER = "routerx-test"
+USER = f"routerx-t{os.getpid()}"
 CHECKOUT = str(Path(__file__).resolve().parents[3])
-#: subordinate ids given to the test user for the subuid mode, if no one else has them
-SUBID_START, SUBID_COUNT = 3_000_000, 65536
+#: subordinate ids given to the test user for the subuid mode
+SUBID_COUNT = 65536
+SUBID_START = 3_000_000 + (os.getpid() % 4096) * SUBID_COUNT
 
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -61,6 +63,13 @@ def _has_acl(path: str) -> bool:
     return True
 
 
+def _named_entries(path: str) -> list[str]:
+    """The ACL entries of ``path`` that name a user or group (getfacl)."""
+    listed = _run(["getfacl", "--skip-base", "--absolute-names", "--omit-header", path])
+    return [line for line in listed.stdout.splitlines()
+            if line.startswith(("user:", "group:")) and line.split(":")[1]]
+
+
 def as_user(argv: list[str], env: dict[str, str] | None = None,
             timeout: float = 240) -> subprocess.CompletedProcess[str]:
     base = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent"}
@@ -77,28 +86,21 @@ def ordinary_user() -> Iterator[pwd.struct_passwd]:
     for tool in ("useradd", "userdel", "runuser"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed")
-    created = False
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        done = _run(["useradd", "--system", "--no-create-home", "--user-group",
-                     "--shell", "/usr/sbin/nologin", USER])
-        if done.returncode != 0:
-            pytest.skip(f"cannot create the test user: {done.stderr.strip()}")
-        created = True
-    granted: list[str] = []
+    done = _run(["useradd", "--system", "--no-create-home", "--user-group",
+                 "--shell", "/usr/sbin/nologin", USER])
+    if done.returncode != 0:
+        pytest.skip(f"cannot create the test user: {done.stderr.strip()}")
+    granted: dict[str, bool] = {}  # directory: whether it had an ACL before
     try:
         blocked = sorted({d for p in (sys.executable, sys.base_prefix, CHECKOUT)
                           for d in _blocked_dirs(p)})
-        if blocked and shutil.which("setfacl") is None:
+        if blocked and not (shutil.which("setfacl") and shutil.which("getfacl")):
             pytest.skip(f"{USER} cannot reach {blocked} and setfacl (package acl) is "
                         "missing to let it through")
         for directory in blocked:
-            if _has_acl(directory):
-                pytest.skip(f"{directory} has an ACL of its own, which this test will not "
-                            "touch")
+            had = _has_acl(directory)
             if _run(["setfacl", "-m", f"u:{USER}:x", directory]).returncode == 0:
-                granted.append(directory)
+                granted[directory] = had
         check = as_user([sys.executable, "-c", "import sys; sys.path.insert(0, "
                          f"{CHECKOUT!r}); import benchmarks.sandbox.pool"])
         if check.returncode != 0:
@@ -106,10 +108,11 @@ def ordinary_user() -> Iterator[pwd.struct_passwd]:
                         f"{check.stderr.strip()[-300:]}")
         yield pwd.getpwnam(USER)
     finally:
-        for directory in granted:  # they had no ACL before: remove it whole
-            _run(["setfacl", "-b", directory])
-        if created:
-            _run(["userdel", USER])
+        for directory, had in granted.items():
+            _run(["setfacl", "-x", f"u:{USER}", directory])
+            if not had and not _named_entries(directory):
+                _run(["setfacl", "-b", directory])  # no ACL before, none needed now
+        _run(["userdel", USER])
 
 
 @pytest.fixture(scope="session")
@@ -118,16 +121,13 @@ def with_subuids(ordinary_user: pwd.struct_passwd) -> Iterator[None]:
     if not (userns._privileged_helper("newuidmap") and userns._privileged_helper("newgidmap")):
         pytest.skip("newuidmap/newgidmap (package uidmap) are not installed")
     span = f"{SUBID_START}-{SUBID_START + SUBID_COUNT - 1}"
-    had = userns._subordinate("/etc/subuid", USER, ordinary_user.pw_uid)
-    if not had:
-        done = _run(["usermod", "--add-subuids", span, "--add-subgids", span, USER])
-        if done.returncode != 0:
-            pytest.skip(f"cannot give {USER} subordinate ids: {done.stderr.strip()}")
+    done = _run(["usermod", "--add-subuids", span, "--add-subgids", span, USER])
+    if done.returncode != 0:
+        pytest.skip(f"cannot give {USER} subordinate ids: {done.stderr.strip()}")
     try:
         yield
     finally:
-        if not had:
-            _run(["usermod", "--del-subuids", span, "--del-subgids", span, USER])
+        _run(["usermod", "--del-subuids", span, "--del-subgids", span, USER])
 
 
 #: run as the test user: a batch and a command, reported as one JSON line

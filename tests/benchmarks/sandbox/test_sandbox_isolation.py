@@ -216,6 +216,28 @@ def test_scratch_litter_is_gone_for_the_next_sample(sandbox: Sandbox, single_uid
     assert [w.proc.pid for w in sb._workers] == workers
 
 
+def test_paths_shown_under_tmp_survive_scratch_renewal(tmp_path: Path) -> None:
+    """An interpreter whose environment lives under /tmp (a CI venv) stays importable
+    for every sample, however often a littered scratch is replaced."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python3*/site-packages"))
+    (site / "routerx_probe_module.py").write_text("VALUE = 42\n")
+    use = "import routerx_probe_module\nassert routerx_probe_module.VALUE == 42\n"
+    script = textwrap.dedent(f"""\
+        from benchmarks.sandbox import Job, Sandbox
+        with Sandbox(workers=1) as sb:
+            jobs = [Job({use!r}), Job({LITTER!r}, timeout_s=30), Job({use!r}),
+                    Job({LITTER!r}, timeout_s=30), Job({use!r})]
+            print([v.status for v in sb.run(jobs)], [v.detail for v in sb.run(jobs)])
+    """)
+    out = subprocess.run([str(venv / "bin" / "python"), *_python(script)[1:]],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.startswith("['passed', 'passed', 'passed', 'passed', 'passed']"), \
+        out.stdout
+
+
 # -- memory -------------------------------------------------------------------------
 #: each tries to hold twice its 128 MB limit outside its address space
 MEMORY_ROUTES = {

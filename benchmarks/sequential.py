@@ -81,28 +81,52 @@ def log_ppr(n_total: int, asked: int, passed: int,
     if not 0 <= passed <= asked <= n_total:
         raise ValueError(f"need 0 <= passed ({passed}) <= asked ({asked}) <= "
                          f"tasks ({n_total})")
+    return _log_ratios(n_total, np.array([asked]), np.array([passed]), prior)[0]
+
+
+def _log_ratios(n_total: int, asked: NDArray[np.int64], passed: NDArray[np.int64],
+                prior: tuple[float, float]) -> NDArray[np.float64]:
+    """log M for several (asked, passed) at once: [len(asked), N + 1]."""
     a, b = prior
     if a <= 0 or b <= 0:
         raise ValueError(f"the beta prior needs positive parameters, got {prior}")
     lf = _log_factorials(n_total)
-    counts = np.arange(n_total + 1)
-    rest, left = counts - passed, n_total - asked
+    counts = np.arange(n_total + 1)[None, :]
+    k, left = passed[:, None], (n_total - asked)[:, None]
+    rest = counts - k
     possible = (rest >= 0) & (rest <= left)
     r = np.clip(rest, 0, left)
     log_choose_all = lf[n_total] - lf[counts] - lf[n_total - counts]
     log_choose_rest = lf[left] - lf[r] - lf[left - r]
-    scale = _log_beta(a + passed, b + asked - passed) - _log_beta(a, b)
-    return np.where(possible, log_choose_all - log_choose_rest + scale, np.inf)
+    scale = np.array([_log_beta(a + x, b + t - x) for t, x in zip(asked.tolist(),
+                                                                   passed.tolist(),
+                                                                   strict=True)])
+    return np.where(possible, log_choose_all - log_choose_rest + scale[:, None] - _log_beta(a, b),
+                    np.inf)
+
+
+def _ends(log_m: NDArray[np.float64], alpha: float) -> NDArray[np.int64]:
+    """[rows, 2]: first and last S with log M < log(1/alpha), per row."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    inside = log_m < math.log(1 / alpha)
+    # pi_t and pi_0 both sum to 1, so pi_t >= pi_0 somewhere: no row is empty
+    first = np.argmax(inside, axis=1)
+    last = inside.shape[1] - 1 - np.argmax(inside[:, ::-1], axis=1)
+    return np.stack([first, last], axis=1).astype(np.int64)
 
 
 def count_interval(n_total: int, asked: int, passed: int, alpha: float,
                    prior: tuple[float, float] = UNIFORM_PRIOR) -> tuple[int, int]:
     """The smallest and largest full-run pass count in C_t (at level 1 - alpha)."""
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    inside = np.flatnonzero(log_ppr(n_total, asked, passed, prior) < math.log(1 / alpha))
-    # pi_t and pi_0 both sum to 1, so pi_t >= pi_0 somewhere: C_t is never empty
-    return int(inside[0]), int(inside[-1])
+    low, high = _ends(log_ppr(n_total, asked, passed, prior)[None, :], alpha)[0]
+    return int(low), int(high)
+
+
+def _intersect(running: tuple[int, int], new: tuple[int, int]) -> tuple[int, int]:
+    low, high = max(running[0], new[0]), min(running[1], new[1])
+    # empty only in the alpha-event of a miss: keep a well-defined set
+    return (low, high) if low <= high else new
 
 
 @dataclass
@@ -128,12 +152,8 @@ class ConfidenceSequence:
             raise ValueError(f"all {self.n_total} tasks were already asked")
         self.asked += 1
         self.passed += bool(passed)
-        low, high = count_interval(self.n_total, self.asked, self.passed, self.alpha,
-                                   self.prior)
-        if max(self.low, low) <= min(self.high, high):
-            self.low, self.high = max(self.low, low), min(self.high, high)
-        else:  # only possible in the alpha-event of a miss: keep a well-defined set
-            self.low, self.high = low, high
+        now = count_interval(self.n_total, self.asked, self.passed, self.alpha, self.prior)
+        self.low, self.high = _intersect((self.low, self.high), now)
         return self.low, self.high
 
     def extend(self, outcomes: Sequence[bool]) -> tuple[int, int]:
@@ -149,9 +169,22 @@ class ConfidenceSequence:
 def confidence_sequence(outcomes: Sequence[bool], n_total: int, alpha: float,
                         prior: tuple[float, float] = UNIFORM_PRIOR
                         ) -> NDArray[np.int64]:
-    """[t, 2]: the (low, high) full-run pass count after each of the first t outcomes."""
-    cs = ConfidenceSequence(n_total, alpha, prior)
-    return np.array([cs.update(x) for x in outcomes], dtype=np.int64).reshape(-1, 2)
+    """[t, 2]: the (low, high) full-run pass count after each of the first t outcomes,
+    intersected over time: `ConfidenceSequence` fed the outcomes one by one, computed
+    for all of them at once (replays call this hundreds of times per run)."""
+    y = np.asarray(outcomes, dtype=bool)
+    if y.size > n_total:
+        raise ValueError(f"{y.size} outcomes for a suite of {n_total} tasks")
+    if y.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    asked = np.arange(1, y.size + 1)
+    each = _ends(_log_ratios(n_total, asked, np.cumsum(y), prior), alpha)
+    out = np.empty_like(each)
+    running = (0, n_total)
+    for t, (low, high) in enumerate(each.tolist()):
+        running = _intersect(running, (low, high))
+        out[t] = running
+    return out
 
 
 def decided_layer(box: Mapping[str, tuple[int, int]],

@@ -68,6 +68,9 @@ def test_the_running_intersection_never_widens_and_ends_exact() -> None:
     bounds = confidence_sequence(outcomes.tolist(), 80, 0.05)
     assert (np.diff(bounds[:, 0]) >= 0).all() and (np.diff(bounds[:, 1]) <= 0).all()
     assert tuple(bounds[-1]) == (int(outcomes.sum()),) * 2
+    # the batch computation is the one-by-one sequence
+    cs = ConfidenceSequence(80, 0.05)
+    assert [cs.update(x) for x in outcomes.tolist()] == [tuple(b) for b in bounds.tolist()]
     # and it is at least as tight as each step's own set
     k = np.cumsum(outcomes)
     for t in (10, 40, 79):
@@ -88,6 +91,8 @@ def test_bad_input_is_refused_with_the_reason() -> None:
     cs.extend([True, False])
     with pytest.raises(ValueError, match="already asked"):
         cs.update(True)
+    with pytest.raises(ValueError, match="3 outcomes for a suite of 2"):
+        confidence_sequence([True, True, False], 2, 0.05)
     with pytest.raises(ValueError, match="confidence"):
         split_alpha(95, 1)
 

@@ -7,6 +7,7 @@ from the environment itself.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,8 +23,13 @@ from router.scores import describe, unplaced_scores
 from router.store import get_engine
 from router.store.models import BenchmarkScore, Model, Placement
 
+log = logging.getLogger(__name__)
+
 # routerx provider name -> OpenCode's provider id (models.dev ids)
 OPENCODE_PROVIDER_IDS = {"gemini": "google"}
+# Hosted providers OpenCode knows by itself (it needs no base URL for them).
+OPENCODE_KNOWS = frozenset({"openai", "anthropic", "gemini", "groq", "cerebras", "nvidia",
+                            "openrouter"})
 OPENAI_COMPATIBLE_NPM = "@ai-sdk/openai-compatible"
 
 
@@ -211,6 +217,12 @@ def merge_opencode_config(path: Path, models: list[Model], endpoints: dict[str, 
     for m in models:
         pid = OPENCODE_PROVIDER_IDS.get(m.provider, m.provider)
         endpoint = endpoints.get(m.provider)
+        if endpoint is None and m.provider not in OPENCODE_KNOWS:
+            # A custom endpoint not configured here (say, the demo's simulated provider,
+            # gone with the demo): OpenCode could neither find nor reach it.
+            log.info("opencode export: %s skipped: its provider is not configured here",
+                     m.id)
+            continue
         if endpoint is not None and missing("provider", pid, "options"):
             options: dict[str, str] = {"baseURL": endpoint.base_url}
             if endpoint.key_env:
@@ -280,7 +292,7 @@ def custom_endpoints() -> dict[str, Endpoint]:
         if name == "ollama":
             base = cfg.base_url if "://" in cfg.base_url else f"http://{cfg.base_url}"
             out[name] = Endpoint(f"{base}/v1")
-        elif cfg.wire == "openai" and name not in ("openai", "groq", "cerebras", "nvidia"):
+        elif cfg.wire == "openai" and name not in OPENCODE_KNOWS:
             out[name] = Endpoint(cfg.base_url, cfg.key_env)
     return out
 

@@ -104,3 +104,7 @@ def _print(result: dict) -> None:
     console.print(f"route code-generation -> [bold]{markup(r['model'])}[/] "
                   f"(fallbacks: {markup(', '.join(r['fallbacks']) or 'none')}); "
                   f"{markup(r['reason'])}", highlight=False)
+    console.print("OpenCode: `routerx opencode PATH --provider --apply model=auto` sends its "
+                  "requests through `routerx serve` (http://127.0.0.1:8787/v1). The simulated "
+                  "provider stops with the demo, so no OpenCode config points at it.",
+                  highlight=False)

@@ -91,6 +91,16 @@ async def models(request: Request) -> Response:
     return JSONResponse(model_list(router.table))
 
 
+@proxy_router.get("/v1/proxy/recent")
+async def recent(request: Request) -> Response:
+    """The last proxied calls (at most 200) with what the outcome table has no column
+    for: time to first token and which attempt answered."""
+    state = await _state(request)
+    calls = [c.to_dict() for c in state.recorder.recent]
+    return JSONResponse({"calls": calls, "written": state.recorder.written,
+                         "lost": state.recorder.lost})
+
+
 def task_id_of(request: Request, body: dict[str, Any]) -> str | None:
     """The task a request belongs to: the header, else `user`; long ids are hashed."""
     raw = request.headers.get(TASK_HEADER) or body.get("user")

@@ -85,6 +85,8 @@ def test_a_stream_is_passed_through_event_by_event(served: Served, providers: Pr
     assert upstream["stream"] is True and upstream["stream_options"] == {"include_usage": True}
     (outcome,) = wait_for_outcomes(served, 1)
     assert (outcome.success, outcome.tokens_in, outcome.tokens_out) == (True, 11, 5)
+    (call,) = httpx.get(f"{served.base_url}/proxy/recent").json()["calls"]
+    assert call["model"] == OPENAI and 0 < call["ttft_ms"] <= call["latency_ms"]
 
 
 def test_the_usage_chunk_reaches_an_agent_that_asked_for_it(

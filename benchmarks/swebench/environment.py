@@ -133,6 +133,12 @@ class RepoSpec:
                     or self.conda_packages)
 
     @property
+    def standalone(self) -> bool:
+        """Run through tox --current-env: needs an interpreter prefix, not a venv."""
+        words = self.test_cmd.split()
+        return bool(words) and words[0] == "tox" and "--current-env" in words
+
+    @property
     def conda_packages(self) -> tuple[str, ...]:
         if self.packages in ("", "requirements.txt", "environment.yml"):
             return ()
@@ -241,7 +247,8 @@ class EnvironmentCache:
         self.date_cutoff = date_cutoff
 
     def key(self, instance: Instance, spec: RepoSpec) -> str:
-        method = hashlib.sha256(f"{BUILD_METHOD}:{self.date_cutoff}".encode()).hexdigest()[:4]
+        how = f"{BUILD_METHOD}:{self.date_cutoff}" + (":standalone" if spec.standalone else "")
+        method = hashlib.sha256(how.encode()).hexdigest()[:4]
         return (f"{mirror_name(instance.repo)}-{instance.env_commit[:12]}-{spec.fingerprint()}"
                 f"-{method}")
 
@@ -301,6 +308,23 @@ class EnvironmentCache:
                 f"log: {log}\n{tail}"
             )
 
+    def _standalone(self, python: Path, target: Path, log: Path) -> None:
+        """A copy of the interpreter's prefix instead of a venv, for recipes run through
+        tox --current-env: it runs the interpreter through a symlink of its own, and a
+        venv's python reached through a symlink no longer finds its pyvenv.cfg (its
+        packages vanish). A conda environment, the harness's, is such a prefix."""
+        probe = subprocess.run([str(python), "-c", "import sys; print(sys.base_prefix); "
+                                "print('%d.%d' % sys.version_info[:2])"],
+                               capture_output=True, text=True, check=True, timeout=120)
+        prefix, version = probe.stdout.split()[:2]
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"$ copy {prefix} -> {target} (without site-packages)\n")
+        _copy_prefix(Path(prefix), target)
+        (target / "lib" / f"python{version}" / "site-packages").mkdir(exist_ok=True)
+        if not (target / "bin" / "python").exists():
+            (target / "bin" / "python").symlink_to(f"python{version}")
+        self._run([str(target / "bin" / "python"), "-m", "ensurepip", "--default-pip"], log)
+
     def _build(self, instance: Instance, spec: RepoSpec, env_dir: Path) -> dict:
         if spec.packages == "environment.yml":
             raise UnsupportedEnvironment(
@@ -310,10 +334,13 @@ class EnvironmentCache:
         log = env_dir / "build.log"
         venv = env_dir / "venv"
         python = find_python(spec.python)
-        venv_args = [str(python), "-m", "venv", str(venv)]
-        if not spec.needs_pip:
-            venv_args.insert(3, "--without-pip")
-        self._run(venv_args, log)
+        if spec.standalone:
+            self._standalone(python, venv, log)
+        else:
+            venv_args = [str(python), "-m", "venv", str(venv)]
+            if not spec.needs_pip:
+                venv_args.insert(3, "--without-pip")
+            self._run(venv_args, log)
         vpy = venv / "bin" / "python"
         probe = subprocess.run(
             [str(vpy), "-c", "import sys,sysconfig;print(sys.base_prefix);"
@@ -384,7 +411,10 @@ class EnvironmentCache:
         if src is not None:
             products = [p for p in self.repos.untracked(instance.repo, src, index)
                         if not (p.endswith(_SKIP_PRODUCTS) or "/__pycache__/" in f"/{p}")]
-        readonly = [str(env_dir), base_prefix, *spec.inherit]
+        # a copied prefix still loads libpython from the original (its RUNPATH)
+        origin = subprocess.run([str(python), "-c", "import sys; print(sys.base_prefix)"],
+                                capture_output=True, text=True, check=True, timeout=120)
+        readonly = [str(env_dir), base_prefix, origin.stdout.strip(), *spec.inherit]
         return {
             "repo": instance.repo,
             "environment_setup_commit": instance.env_commit,
@@ -397,6 +427,18 @@ class EnvironmentCache:
             "skipped_pre_install": list(spec.skipped_pre_install),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
+
+
+def _copy_prefix(source: Path, target: Path) -> None:
+    """The interpreter's installation without its site-packages (someone else's
+    packages) and its own test suite."""
+    def skip(folder: str, names: list[str]) -> list[str]:
+        here = Path(folder)
+        if here.name.startswith("python") and here.parent.name == "lib":
+            return [n for n in names if n in ("site-packages", "test", "idlelib")]
+        return [n for n in names if n == "__pycache__"]
+
+    shutil.copytree(source, target, symlinks=True, ignore=skip)
 
 
 def _pip_version(python: Path, env: Mapping[str, str]) -> str:

@@ -88,6 +88,30 @@ def test_two_workers_needing_one_environment_build_it_once(
     assert (first.root / "build.log").read_text().count(" -m venv ") == 1
 
 
+def test_tox_current_env_recipes_get_an_interpreter_prefix_not_a_venv(
+        calc_mirror: tuple[Path, str], calc_instance: Instance, tmp_path: Path) -> None:
+    """tox --current-env runs the interpreter through a symlink of its own; a venv's
+    python reached that way loses its packages, a copied prefix keeps them."""
+    spec = RepoSpec(test_cmd="tox --current-env -epy39 -v --", pip=False)
+    assert spec.standalone and not RepoSpec(test_cmd="pytest -rA").standalone
+    env = EnvironmentCache(tmp_path / "envs", RepoSource(mirror=calc_mirror[0])).prepare(
+        calc_instance, spec)
+    assert not (env.venv / "pyvenv.cfg").exists()
+    assert env.site_packages is not None
+    own = {p.name for p in env.site_packages.iterdir()}
+    assert own <= {"pip", "setuptools", "_distutils_hack", "pkg_resources",
+                   "distutils-precedence.pth", "routerx_swebench_report.py", "__pycache__"} | {
+        n for n in own if n.endswith(".dist-info")}  # ensurepip's, none of the original's
+    link = tmp_path / "tox-bin" / "python"
+    link.parent.mkdir()
+    link.symlink_to(env.venv / "bin" / "python")
+    done = subprocess.run([str(link), "-c", "import sys, routerx_swebench_report"],
+                          capture_output=True, text=True)
+    # the recorder (in the prefix's site-packages) is found; it then needs pytest, which
+    # this recipe did not install: the import gets as far as that
+    assert "No module named 'pytest'" in done.stderr, done.stderr
+
+
 def test_half_built_environment_is_rebuilt(calc_mirror: tuple[Path, str],
                                            calc_instance: Instance, calc_spec: RepoSpec,
                                            tmp_path: Path) -> None:

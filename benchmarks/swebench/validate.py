@@ -6,7 +6,8 @@
 The SWE-bench authors validate their harness the same way (gold predictions): a gold
 patch that does not resolve means the executor or the environment is wrong, not the
 patch. Needs the repositories (a mirror, or ROUTERX_SWEBENCH_CLONE=1) and, the first
-time per environment, PyPI for the venv. Prints one line per instance and a summary;
+time per environment, PyPI for the venv. Prints one line per instance and a summary
+(instances routerx cannot judge here, with an infrastructure verdict, counted apart);
 exits 1 if any gold patch did not resolve.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from benchmarks.swebench.evaluation import evaluate_predictions
 from benchmarks.swebench.instances import read_instances, select
 from benchmarks.swebench.local import InstanceVerdict
+from benchmarks.verdicts import is_infrastructure
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,12 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = evaluate_predictions(instances, predictions, repo_mirror=args.repo_mirror,
                                     executor=args.executor, on_result=show)
     resolved = sum(v.resolved for v in verdicts)
+    infrastructure = [v for v in verdicts if is_infrastructure(v.status)]
     summary = {"instances": len(verdicts), "gold_resolved": resolved,
+               "not_judged_here": len(infrastructure),
                "verdicts": {s: sum(v.status == s for v in verdicts)
                             for s in sorted({v.status for v in verdicts})},
                "seconds": round(time.monotonic() - start, 1)}
     print(json.dumps(summary) if args.json else
-          f"gold patches resolved: {resolved}/{len(verdicts)} in {summary['seconds']}s")
+          f"gold patches resolved: {resolved}/{len(verdicts)} in {summary['seconds']}s"
+          f" ({len(infrastructure)} not judged here: routerx's environment, not the patch)")
     return 0 if resolved == len(verdicts) else 1
 
 

@@ -1,4 +1,4 @@
-"""Running assembled programs in the sandbox and turning verdicts into results.
+"""Running suite jobs in the sandbox and turning verdicts into results.
 
 The one place that speaks the sandbox's API (``benchmarks.sandbox``), so the suites
 and the reference-runtime measurement share it.
@@ -21,16 +21,13 @@ def to_result(verdict: Any) -> SampleResult:
     )
 
 
-def run_programs(
+def run_jobs(
     sandbox: Any,
-    programs: Sequence[str],
-    timeouts: Sequence[float],
+    jobs: Sequence[Any],
     on_result: OnResult | None = None,
 ) -> list[SampleResult]:
-    """One SampleResult per program, in order; ``on_result(i, result)`` as each ends."""
-    from benchmarks.sandbox import Job
-
-    jobs = [Job(program=p, timeout_s=t) for p, t in zip(programs, timeouts, strict=True)]
+    """One SampleResult per ``benchmarks.sandbox.Job``, in order; ``on_result(i,
+    result)`` as each ends."""
     callback = None
     if on_result is not None:
 

@@ -1,18 +1,31 @@
 """The shared machinery of function-level suites (HumanEval, MBPP).
 
-Such a suite is judged by running one Python program per sample (solution + tests +
-check) in the sandbox. What differs per suite is only how that program is assembled,
-so subclasses implement ``load``, ``prompt`` and ``program``; evaluation, timeouts and
-extraction live here once.
+Such a suite judges a sample with two programs: the candidate's (``solution``: the
+prompt and the model's code), run sandboxed, and the judge's (``tests``: the suite's
+test code, with trusted context such as the prompt's helper functions), run in a
+separate judge process that calls the candidate and sees only plain data come back
+(``benchmarks.sandbox``). The test code never runs beside the model's code, so the
+model's code cannot decide its own verdict. What differs per suite is only how the
+two are assembled, so subclasses implement ``load``, ``prompt``, ``solution`` and
+``tests``; evaluation, timeouts and extraction live here once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from benchmarks.extraction import defines, extract_code, is_body
 from benchmarks.registry import OnResult, Sample, SampleResult, Task
+from benchmarks.sandbox.jobs import Job
+
+
+class TestCode(NamedTuple):
+    """The judge's side of a task: ``context`` (trusted code run first: the prompt's
+    imports and helpers) and ``test`` (the checks, calling the entry point)."""
+
+    context: str
+    test: str
 
 
 def select(tasks: list[Task], limit: int | None, ids: Sequence[str] | None) -> list[Task]:
@@ -44,7 +57,11 @@ class FunctionalBenchmark:
     def prompt(self, task: Task) -> list[dict[str, str]]:
         raise NotImplementedError
 
-    def program(self, task: Task, code: str) -> str:
+    def solution(self, task: Task, code: str) -> str:
+        """The candidate's program for ``code`` (a completion or a whole function)."""
+        raise NotImplementedError
+
+    def tests(self, task: Task) -> TestCode:
         raise NotImplementedError
 
     # -- shared -------------------------------------------------------------------------
@@ -56,6 +73,12 @@ class FunctionalBenchmark:
 
     def reference(self, task: Task) -> str:
         return task.reference
+
+    def job(self, task: Task, code: str, timeout_s: float = 10.0) -> Job:
+        """The sandbox job judging ``code`` on ``task``."""
+        tests = self.tests(task)
+        return Job(program=self.solution(task, code), test=tests.test, context=tests.context,
+                   entry_point=task.entry_point, timeout_s=timeout_s)
 
     @staticmethod
     def is_whole_function(task: Task, code: str) -> bool:
@@ -71,18 +94,17 @@ class FunctionalBenchmark:
         sandbox: Any = None,
         on_result: OnResult | None = None,
     ) -> list[SampleResult]:
-        """Run every sample's program in the sandbox with a per-task timeout derived
-        from the reference solution's measured runtime (see benchmarks.timeouts)."""
-        from benchmarks.execution import run_programs
+        """Judge every sample in the sandbox with a per-task timeout derived from the
+        reference solution's measured runtime (see benchmarks.timeouts)."""
+        from benchmarks.execution import run_jobs
         from benchmarks.timeouts import task_timeouts
 
         needed = {s.task_id: tasks[s.task_id] for s in samples}
-        programs = [self.program(tasks[s.task_id], s.completion) for s in samples]
         with _sandbox(sandbox) as sb:
             timeouts = task_timeouts(self, list(needed.values()), sb)
-            return run_programs(
-                sb, programs, [timeouts[s.task_id] for s in samples], on_result=on_result
-            )
+            jobs = [self.job(tasks[s.task_id], s.completion, timeouts[s.task_id])
+                    for s in samples]
+            return run_jobs(sb, jobs, on_result=on_result)
 
 
 class _sandbox:

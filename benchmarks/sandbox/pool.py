@@ -244,7 +244,8 @@ class _Batch:
         while self.pending and len(worker.queue) < self.PIPELINE:
             index = self.pending[0]
             job = self.jobs[index]
-            data = encode({"program": job.program, "timeout_s": job.timeout_s,
+            data = encode({"program": job.program, "test": job.test, "context": job.context,
+                           "names": job.names(), "timeout_s": job.timeout_s,
                            "memory_mb": job.memory_mb or self.sandbox.memory_mb})
             if worker.busy and len(data) > self.SMALL:
                 return

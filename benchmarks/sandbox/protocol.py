@@ -1,7 +1,8 @@
-"""Length-prefixed JSON messages between the host and its workers.
+"""Length-prefixed JSON messages: between the host and its workers, and on a
+sample's call channel between its judge and its candidate.
 
-Why JSON and not pickle: the worker relays what a sandboxed child reported, and
-nothing that crosses from the sandbox side may be able to run code when decoded.
+Why JSON and not pickle: nothing that crosses from the sandbox side may be able to
+run code when decoded.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ import os
 import struct
 from typing import Any
 
-_HEADER = struct.Struct("!I")
+HEADER = struct.Struct("!I")
 #: a message larger than this is a protocol violation, not something to buffer
 MAX_MESSAGE = 64 * 1024 * 1024
 
 
 def encode(message: Any) -> bytes:
     body = json.dumps(message, separators=(",", ":")).encode("utf-8")
-    return _HEADER.pack(len(body)) + body
+    return HEADER.pack(len(body)) + body
 
 
 def write_message(fd: int, message: Any) -> None:
@@ -28,14 +29,15 @@ def write_message(fd: int, message: Any) -> None:
         data = data[written:]
 
 
-def read_message(fd: int) -> Any | None:
-    """The next message from a blocking fd; None at end of file."""
-    header = _read_exact(fd, _HEADER.size)
+def read_message(fd: int, limit: int = MAX_MESSAGE) -> Any | None:
+    """The next message from a blocking fd; None at end of file. ValueError for a
+    message over ``limit`` bytes (not read) or one that is not JSON."""
+    header = _read_exact(fd, HEADER.size)
     if header is None:
         return None
-    (size,) = _HEADER.unpack(header)
-    if size > MAX_MESSAGE:
-        raise ValueError(f"message of {size} bytes exceeds {MAX_MESSAGE}")
+    (size,) = HEADER.unpack(header)
+    if size > limit:
+        raise ValueError(f"message of {size} bytes exceeds {limit}")
     body = _read_exact(fd, size)
     if body is None:
         return None
@@ -61,13 +63,13 @@ class FrameReader:
     def feed(self, data: bytes) -> list[Any]:
         self._buffer += data
         messages = []
-        while len(self._buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(self._buffer)
+        while len(self._buffer) >= HEADER.size:
+            (size,) = HEADER.unpack_from(self._buffer)
             if size > MAX_MESSAGE:
                 raise ValueError(f"message of {size} bytes exceeds {MAX_MESSAGE}")
-            end = _HEADER.size + size
+            end = HEADER.size + size
             if len(self._buffer) < end:
                 break
-            messages.append(json.loads(bytes(self._buffer[_HEADER.size:end])))
+            messages.append(json.loads(bytes(self._buffer[HEADER.size:end])))
             del self._buffer[:end]
         return messages

@@ -106,13 +106,13 @@ def test_reference_runtimes_are_cached_per_program(he_samples: Path,
     assert all(e["status"] == "passed" and e["seconds"] > 0 for e in entries.values())
 
     measured: list[int] = []
-    original = execution.run_programs
+    original = execution.run_jobs
 
-    def counting(sandbox, programs, limits, on_result=None):  # noqa: ANN001, ANN202
-        measured.append(len(programs))
-        return original(sandbox, programs, limits, on_result=on_result)
+    def counting(sandbox, jobs, on_result=None):  # noqa: ANN001, ANN202
+        measured.append(len(jobs))
+        return original(sandbox, jobs, on_result=on_result)
 
-    monkeypatch.setattr(execution, "run_programs", counting)
+    monkeypatch.setattr(execution, "run_jobs", counting)
     evaluate_file("humaneval", he_samples)
     assert measured == [6]  # the samples only: both references came from the cache
     entries["HumanEval/2"]["sha256"] = "stale"

@@ -28,23 +28,39 @@ def test_humaneval_limit_and_ids_keep_suite_order() -> None:
     assert [t.task_id for t in picked] == ["HumanEval/3", "HumanEval/7"]
 
 
-def test_humaneval_program_is_human_evals_for_a_body() -> None:
+def test_humaneval_job_is_human_evals_program_split_at_the_completion() -> None:
     bench = get_benchmark("humaneval")
     task = bench.load(ids=["HumanEval/0"])[0]
     body = "    return False\n"
-    assert bench.program(task, body) == (
-        task.prompt + body + "\n" + task.test + "\n" + "check(has_close_elements)\n"
-    )
+    job = bench.job(task, body, timeout_s=7.0)
+    # the candidate runs prompt + completion; the judge runs the prompt (trusted
+    # helpers), then test + check; nothing of the test reaches the candidate
+    assert job.program == task.prompt + body
+    assert job.context == task.prompt
+    assert job.test == task.test + "\n" + "check(has_close_elements)\n"
+    assert job.names() == ["has_close_elements"]
+    assert job.timeout_s == 7.0
+    assert "check(" not in job.program and "METADATA" not in job.program
 
 
 def test_humaneval_whole_function_keeps_prompt_helpers() -> None:
     bench = get_benchmark("humaneval")
     task = bench.load(ids=["HumanEval/10"])[0]  # prompt defines is_palindrome as a helper
     whole = "def make_palindrome(string: str) -> str:\n    return string\n"
-    program = bench.program(task, whole)
+    program = bench.job(task, whole).program
     assert program.startswith(task.prompt)
     assert "def is_palindrome" in program
     assert program.index(whole) > program.index(task.prompt)
+
+
+def test_humaneval_judge_keeps_the_prompts_own_helpers() -> None:
+    # HumanEval/38's test calls encode_cyclic from the prompt: the judge's is the
+    # task's own (a completion redefining it changes only the candidate's copy)
+    bench = get_benchmark("humaneval")
+    task = bench.load(ids=["HumanEval/38"])[0]
+    job = bench.job(task, task.reference)
+    assert "def encode_cyclic" in job.context
+    assert job.names() == ["decode_cyclic"]
 
 
 def test_humaneval_from_a_file(tmp_path: Path) -> None:
@@ -89,20 +105,23 @@ def test_mbpp_entry_point_is_the_tested_function_not_a_helper(mbpp_fixture: Path
     assert tasks["MBPP/11"].metadata["challenge_test_list"]
 
 
-def test_mbpp_program_order_setup_after_code(mbpp_fixture: Path) -> None:
+def test_mbpp_setup_and_asserts_are_the_judges(mbpp_fixture: Path) -> None:
     bench = get_benchmark("mbpp")
     task = bench.load(data=mbpp_fixture, ids=["MBPP/12"])[0]
-    program = bench.program(task, task.reference)
-    assert program.index("class Node") < program.index("root = Node(1)") < program.index(
-        "assert tree_depth(root) == 3")
-    assert "xyz" not in program  # challenge tests are not run
+    job = bench.job(task, task.reference)
+    assert "class Node" in job.program
+    assert "root = Node(1)" not in job.program and "assert" not in job.program
+    assert job.test.index("root = Node(1)") < job.test.index("assert tree_depth(root) == 3")
+    # the set-up builds the candidate's own Node objects: both names are the candidate's
+    assert job.names() == ["tree_depth", "Node"]
+    assert "xyz" not in job.program + job.test  # challenge tests are not run
 
 
 def test_mbpp_body_completion_gets_the_reference_signature(mbpp_fixture: Path) -> None:
     bench = get_benchmark("mbpp")
     task = bench.load(data=mbpp_fixture, ids=["MBPP/11"])[0]
     assert task.metadata["signature"] == "def count_vowels(s):"
-    program = bench.program(task, "    return 0\n")
+    program = bench.job(task, "    return 0\n").program
     assert program.startswith("def count_vowels(s):\n    return 0\n")
 
 
@@ -110,8 +129,9 @@ def test_mbpp_sanitized_format_with_test_imports(mbpp_sanitized_fixture: Path) -
     bench = get_benchmark("mbpp-sanitized")
     tasks = bench.load(data=mbpp_sanitized_fixture)
     assert [t.task_id for t in tasks] == ["MBPP/11", "MBPP/13"]
-    program = bench.program(tasks[1], tasks[1].reference)
-    assert program.startswith("import math\n")
+    job = bench.job(tasks[1], tasks[1].reference)
+    assert job.program.startswith("import math\n")  # a solution may rely on the imports
+    assert job.context == "import math\n"  # and the judge's test does
     assert tasks[1].prompt == "Compute the hypotenuse of a right triangle."
     messages = bench.prompt(tasks[1])
     assert "math.isclose(hypotenuse(3, 4), 5.0)" in messages[-1]["content"]

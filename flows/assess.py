@@ -21,6 +21,7 @@ from router.errors import ConfigError
 from tasks.assess import (
     artifacts_task,
     assess_shard_task,
+    estimate_task,
     export_task,
     finish_models_task,
     open_run_task,
@@ -53,6 +54,9 @@ def assess(
     opencode_config: str | None = None,
     report: Annotated[bool, Field(description="Render the HTML report and publish its "
                                   "charts as artifacts (about 2 s).")] = True,
+    dry_run: Annotated[bool, Field(description="Ask nothing: return (and publish as an "
+                                   "artifact) the requests, tokens and cost per model and "
+                                   "benchmark.")] = False,
 ) -> dict[str, Any]:
     """Assess models, then place them in the hierarchy and write the exported files."""
     params = AssessParams(benchmarks=list(benchmarks), limit=limit, task_ids=task_ids,
@@ -61,6 +65,8 @@ def assess(
     model_ids = resolve_models_task(models, all_new)
     if not model_ids:
         return {"models": {}}
+    if dry_run:
+        return estimate_task(model_ids, params)
     start_models_task(model_ids)
     refresh_prices_task()
     shard_futures = []

@@ -11,7 +11,7 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
 from benchmarks.assessment import runs
-from benchmarks.assessment.execute import assess_shard, refresh_prices
+from benchmarks.assessment.execute import assess_shard, dry_run, refresh_prices
 from benchmarks.assessment.generate import ShardResult
 from benchmarks.assessment.params import AssessParams
 from benchmarks.assessment.placing import place_all
@@ -34,6 +34,17 @@ def start_models_task(model_ids: list[str]) -> None:
 @task(name="refresh-prices", cache_policy=NONE)
 def refresh_prices_task() -> str:
     return asyncio.run(refresh_prices())
+
+
+@task(name="estimate-cost", cache_policy=NONE)
+def estimate_task(model_ids: list[str], params: AssessParams) -> dict[str, Any]:
+    """The dry run, also as a table artifact in the Prefect UI."""
+    result = dry_run(model_ids, params)
+    create_table_artifact(
+        key="routerx-dry-run", table=result["estimates"],
+        description="What this assessment would ask and cost (nothing was asked); "
+                    "a cost of null is unknown (see price_source)")
+    return result
 
 
 @task(name="open-run", task_run_name="open-{model_id}-{benchmark}", cache_policy=NONE)

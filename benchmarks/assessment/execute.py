@@ -7,6 +7,7 @@ small and obvious.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import threading
 from collections.abc import Sequence
@@ -14,12 +15,13 @@ from typing import Any
 
 import httpx
 
+from benchmarks.assessment.estimate import estimate_assessment
 from benchmarks.assessment.generate import ShardResult, run_shard
 from benchmarks.assessment.params import AssessParams
 from benchmarks.assessment.runs import RunInfo, WorkItem
 from router.completions import complete
 from router.completions.limiter import shared_limiter
-from router.pricing import load_price_book
+from router.pricing import PriceBook, load_price_book
 from router.settings import load_settings
 
 USER_AGENT = "routerx-assess/0.1"
@@ -45,11 +47,23 @@ def process_sandbox() -> Any:
 
 async def refresh_prices(database_url: str | None = None) -> str:
     """Fetch the models.dev catalogue once before the fan-out (cached in the store)."""
+    book = await current_price_book(database_url)
+    return str(book.catalogue.note)
+
+
+async def current_price_book(database_url: str | None = None) -> PriceBook:
+    """The price book with a fresh models.dev copy where one is due (as `refresh_prices`)."""
     settings = load_settings()
     async with httpx.AsyncClient(timeout=settings.http_timeout,
                                  headers={"User-Agent": USER_AGENT}) as client:
-        book = await load_price_book(settings, client, database_url)
-    return book.catalogue.note
+        return await load_price_book(settings, client, database_url)
+
+
+def dry_run(model_ids: Sequence[str], params: AssessParams,
+            database_url: str | None = None) -> dict[str, Any]:
+    """What the assessment would ask and cost (`estimate.estimate_assessment`)."""
+    book = asyncio.run(current_price_book(database_url))
+    return estimate_assessment(model_ids, params, book, database_url)
 
 
 async def assess_shard(run: RunInfo, items: Sequence[WorkItem], params: AssessParams,

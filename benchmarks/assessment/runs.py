@@ -87,6 +87,16 @@ def open_run(model_id: str, benchmark: str, params: AssessParams,
     raise RuntimeError("could not open benchmark run")  # pragma: no cover
 
 
+def find_run(model_id: str, benchmark: str, params: AssessParams,
+             database_url: str | None = None) -> BenchmarkRun | None:
+    """The run these parameters would resume, if there is one (nothing is created)."""
+    from benchmarks.registry import get_benchmark
+
+    key = params.run_key(model_id, benchmark, get_benchmark(benchmark).protocol_version)
+    with Session(get_engine(database_url)) as s:
+        return s.exec(select(BenchmarkRun).where(BenchmarkRun.run_key == key)).first()
+
+
 def work_items(run: RunInfo, samples: int) -> list[WorkItem]:
     return [(t, i) for t in run.task_ids for i in range(samples)]
 

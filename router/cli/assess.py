@@ -26,6 +26,9 @@ def assess(
         help="Where to write the exports (default $XDG_DATA_HOME/routerx/exports).")] = None,
     opencode_config: Annotated[str | None, typer.Option(
         help="Merge placed models into this opencode.json (a backup is kept).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Ask nothing: print the requests, tokens and cost per model and "
+        "benchmark, with each price's source.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Assess models on code benchmarks in the sandbox, then place and export them.
@@ -56,6 +59,15 @@ def assess(
     chosen = resolve_models(model_ids or [], new)
     if not chosen:
         raise InputError("no model to assess: nothing has status new; run `routerx discover`")
+    if dry_run:  # no Prefect: nothing runs, nothing is stored
+        from benchmarks.assessment.execute import dry_run as estimate
+
+        result = estimate(chosen, params)
+        if json_out:
+            print_json(result)
+        else:
+            print_estimate(result)
+        raise typer.Exit(0)
     from router.cli.prefect_env import prefect_defaults
 
     prefect_defaults()
@@ -114,6 +126,45 @@ def run_with_progress(flow: Any, kwargs: dict[str, Any], model_ids: list[str],
     if "error" in box:
         raise box["error"]
     return box["result"]
+
+
+def _money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:,.4f}"
+
+
+def _count(value: int | None) -> str:
+    return "unknown" if value is None else f"{value:,}"
+
+
+def print_estimate(result: dict[str, Any]) -> None:
+    """The dry run: one row per model and benchmark, totals per model, then the bases."""
+    from rich.table import Table
+
+    from router.cli.output import console, markup, text
+
+    table = Table(title="Dry run: what the assessment would ask and cost (nothing was asked)")
+    for col in ("model", "bench", "requests", "stored", "input tok", "output tok", "cost",
+                "price source"):
+        table.add_column(col, no_wrap=col != "price source")
+    notes: list[str] = []
+    for e in result["estimates"]:
+        table.add_row(text(e["model_id"]), text(e["benchmark"]), _count(e["requests"]),
+                      _count(e["stored"]), _count(e["input_tokens"]),
+                      _count(e["output_tokens"]), _money(e["cost_usd"]),
+                      text(e["price_source"]))
+        notes.append(f"{e['model_id']} {e['benchmark']}: input {e['input_basis']}; "
+                     f"output {e['output_basis']}")
+    for model_id, t in result["totals"].items():
+        if sum(e["model_id"] == model_id for e in result["estimates"]) < 2:
+            continue  # its one row is its total
+        table.add_row(text(model_id), "total", _count(t["requests"]), "",
+                      _count(t["input_tokens"]), _count(t["output_tokens"]),
+                      _money(t["cost_usd"]), "", style="bold")
+    console.print(table)
+    for note in notes:
+        console.print(text(note), highlight=False)
+    for name, reason in (result.get("skipped_benchmarks") or {}).items():
+        console.print(f"[yellow]skipped {markup(name)}[/]: {markup(reason)}", highlight=False)
 
 
 def print_summary(result: dict[str, Any]) -> None:

@@ -1,0 +1,55 @@
+"""`routerx assess --dry-run`: requests, tokens and cost per model and benchmark; nothing
+is asked, nothing is stored, an unknown price is shown as unknown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from router.cli import app
+from router.store import session_scope
+from router.store.models import BenchmarkRun, Model, ModelStatus
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "routerx.toml"
+    config.write_text('[prices."priced/*"]\ninput = 3.0\noutput = 15.0\n', encoding="utf-8")
+    monkeypatch.setenv("ROUTERX_CONFIG", str(config))
+    with session_scope() as s:
+        for model_id in ("priced/coder", "free/coder"):
+            provider, name = model_id.split("/")
+            s.add(Model(id=model_id, provider=provider, name=name, status=ModelStatus.NEW))
+
+
+def test_json_is_one_object_with_costs_and_their_sources(catalogue: None) -> None:
+    result = runner.invoke(app, ["assess", "priced/coder", "free/coder", "-b", "humaneval",
+                                 "--limit", "4", "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    rows = {e["model_id"]: e for e in out["estimates"]}
+    priced, free = rows["priced/coder"], rows["free/coder"]
+    assert priced["requests"] == 4 and priced["stored"] == 0
+    assert priced["cost_usd"] == pytest.approx(
+        (priced["input_tokens"] * 3.0 + priced["output_tokens"] * 15.0) / 1e6, rel=1e-3)
+    assert priced["price_source"] == 'routerx.toml [prices."priced/*"]'
+    assert free["cost_usd"] is None and free["price_source"].startswith("unknown")
+    assert out["totals"]["free/coder"]["cost_usd"] is None
+    with session_scope() as s:  # nothing was opened, nobody is "assessing"
+        assert s.exec(select(BenchmarkRun)).all() == []
+        assert {m.status for m in s.exec(select(Model))} == {ModelStatus.NEW}
+
+
+def test_the_table_says_unknown_and_names_the_bases(catalogue: None) -> None:
+    result = runner.invoke(app, ["assess", "priced/coder", "free/coder", "-b", "humaneval",
+                                 "--limit", "2", "--dry-run"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Dry run" in result.output and "unknown" in result.output
+    assert "$0.00" in result.output  # the priced model's (small) cost
+    assert "output recorded: mean of real answers with reported usage" in result.output

@@ -150,22 +150,23 @@ class Started:
 
 
 async def _first_event(opened: Opened, speaker: Dialect, model: str, call: Call) -> Started:
-    """Read until the stream yields something for the agent; fail (retryable) if it
-    breaks, ends or reports an error first."""
+    """Read until the stream's first token (an opening chunk that only names the role
+    does not count: Anthropic sends one before it may report that it is overloaded);
+    fail, so the next model is tried, if it breaks, ends or reports an error first."""
     translator = speaker.stream(model, call)
     parser = SSEParser()
     events = opened.response.aiter_raw()
     first: list[bytes] = []
     try:
-        while not first:
+        while not translator.content_started:
             try:
                 chunk = await anext(events)
             except StopAsyncIteration:
                 for event in parser.close():
                     first.extend(translator.feed(event))
                 first.extend(translator.close())
-                if not first:
-                    raise AttemptFailed("the stream ended before its first event",
+                if not translator.content_started:
+                    raise AttemptFailed("the stream ended before its first token",
                                         retryable=True, kind="body") from None
                 break
             for event in parser.feed(chunk):

@@ -30,6 +30,7 @@ class StreamTranslator(Protocol):
     done: bool
     finish_reason: str | None
     error: str | None
+    content_started: bool
 
     def feed(self, event: Event) -> list[bytes]: ...
 

@@ -21,6 +21,10 @@ from router.wire.sse import DONE, Event, data_event
 
 _MODEL_FIELD = re.compile(rb'"model"\s*:\s*"(?:[^"\\]|\\.)*"')
 _USAGE_OBJECT = re.compile(rb'"usage"\s*:\s*\{')
+# The opening chunk: role only, empty content, no tool calls, no finish.
+_PREAMBLE = re.compile(rb'^(?!.*"tool_calls").*"delta"\s*:\s*\{\s*"role"\s*:\s*"assistant"\s*'
+                       rb'(,\s*"content"\s*:\s*(""|null)\s*)?(,\s*"refusal"\s*:\s*null\s*)?\}'
+                       rb'.*"finish_reason"\s*:\s*null', re.S)
 _FINISH = re.compile(rb'"finish_reason"\s*:\s*"([a-z_]+)"')
 
 
@@ -73,8 +77,10 @@ class ChunkWriter:
         self.model = model
         self.created = int(time.time())
         self.include_usage = include_usage
+        self.written = 0
 
     def delta(self, delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
+        self.written += 1
         chunk = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
                  "model": self.model,
                  "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
@@ -104,6 +110,11 @@ class TranslatedStream:
         self.done = False
         self.finish_reason: str | None = None
         self.error: str | None = None
+
+    @property
+    def content_started(self) -> bool:
+        """Something beyond the opening role chunk was written: the first token."""
+        return self.writer.written > 1
 
     def decode(self, event: Event) -> dict[str, Any] | None:
         """The event's JSON object; None for keep-alives (and, with `error` set, junk)."""
@@ -152,6 +163,7 @@ class PassThroughStream:
         self.done = False
         self.finish_reason: str | None = None
         self.error: str | None = None  # an error the provider reported inside the stream
+        self.content_started = False  # an event beyond the opening role chunk was seen
 
     def feed(self, event: Event) -> list[bytes]:
         if event.comment:
@@ -169,6 +181,8 @@ class PassThroughStream:
                 self.usage = Usage.from_openai(parsed.get("usage"))
                 if self.hide_usage_chunk and not parsed.get("choices"):
                     return []
+        if not self.content_started and not _PREAMBLE.search(data):
+            self.content_started = True
         if b'"finish_reason"' in data:
             match = _FINISH.search(data)
             if match:

@@ -63,6 +63,7 @@ class FakeHTTPServer:
         self.requests: list[Recorded] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.streams_cut_by_client = 0  # streamed answers the client hung up on midway
         self._lock = threading.Lock()
         outer = self
 
@@ -122,8 +123,9 @@ class FakeHTTPServer:
                 if reply.stream is not None:
                     try:
                         self._stream(reply)
-                    except (BrokenPipeError, ConnectionResetError, OSError):
-                        pass
+                    except OSError:  # broken pipe, reset: the client hung up
+                        with outer._lock:
+                            outer.streams_cut_by_client += 1
                     return
                 if isinstance(reply.body, bytes):
                     payload = reply.body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from tests.fakes.chat_wire import (
     anthropic_answer,
     anthropic_stream,
     gemini_answer,
+    gemini_stream,
     openai_stream,
 )
 from tests.fakes.http_server import BREAK, Reply
@@ -148,3 +150,49 @@ def test_every_model_failing_is_one_clear_error(served: Served, providers: Provi
     got = post(served)
     assert got.status_code == 502 and "3 tried" in got.json()["error"]["message"]
     assert len(wait_for_outcomes(served, 3)) == 3
+
+
+def test_an_opening_role_chunk_is_not_the_first_token(
+        served: Served, providers: Providers) -> None:
+    """Anthropic opens with message_start and may then say it is overloaded; an OpenAI
+    stream may open with a role-only chunk and break. Neither reached a token: both fall
+    back, and the agent sees one clean answer."""
+    opening = openai_stream(["never"])[:1]
+    providers.openai.route("POST", "/v1/chat/completions", Reply(stream=[*opening, BREAK]))
+    overloaded = anthropic_stream(["never"])[:2] + [(0.0, (
+        b'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", '
+        b'"message": "Overloaded"}}\n\n'))]
+    providers.anthropic.route("POST", ANTHROPIC_PATH, Reply(stream=overloaded))
+    providers.gemini.route("POST", "/v1beta/models/gem-c:streamGenerateContent",
+                           Reply(stream=gemini_stream(["from gemini"])))
+    with httpx.stream("POST", f"{served.base_url}/chat/completions",
+                      json={**ASK, "model": "routerx/auto", "stream": True}) as got:
+        assert got.headers["x-routerx-model"] == GEMINI
+        assert got.headers["x-routerx-attempts"] == "3"
+        chunks = [json.loads(line[6:]) for line in got.iter_lines()
+                  if line.startswith("data: {")]
+    roles = [c for c in chunks if c["choices"][0]["delta"].get("role")]
+    assert len(roles) == 1 and {c["model"] for c in chunks} == {GEMINI}
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
+    assert text == "from gemini"
+
+
+def test_an_agent_that_hangs_up_stops_the_upstream_stream(
+        served: Served, providers: Providers) -> None:
+    slow = openai_stream([f"t{i} " for i in range(40)], gap=0.25)
+    providers.openai.route("POST", "/v1/chat/completions", Reply(stream=slow),
+                           Reply(200, {"choices": [{"index": 0, "finish_reason": "stop",
+                                                    "message": {"role": "assistant",
+                                                                "content": "next"}}]}))
+    with httpx.stream("POST", f"{served.base_url}/chat/completions",
+                      json={**ASK, "model": "routerx/auto", "stream": True}) as got:
+        lines = got.iter_lines()
+        assert next(line for line in lines if '"t0 "' in line)
+    # the agent is gone: routerx closes its upstream connection instead of reading on
+    deadline = time.monotonic() + 20
+    while providers.openai.streams_cut_by_client == 0:
+        assert time.monotonic() < deadline, "the upstream stream was never cut"
+        time.sleep(0.05)
+    assert post(served).json()["choices"][0]["message"]["content"] == "next"
+    calls = httpx.get(f"{served.base_url}/proxy/recent").json()["calls"]
+    assert len(calls) == 1  # the abandoned call is no outcome: the agent left, not the model

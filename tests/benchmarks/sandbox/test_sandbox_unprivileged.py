@@ -78,6 +78,20 @@ def as_user(argv: list[str], env: dict[str, str] | None = None,
                           capture_output=True, text=True, timeout=timeout, cwd="/")
 
 
+def _sweep_stale_users(directories: list[str]) -> None:
+    """Remove the test users (and their ACL entries) of earlier runs that were killed
+    before they could clean up: those whose process is gone."""
+    for entry in pwd.getpwall():
+        name = entry.pw_name
+        if not name.startswith("routerx-t") or not name[9:].isdigit() or name == USER:
+            continue
+        if os.path.exists(f"/proc/{name[9:]}"):
+            continue  # that run may still be going
+        for directory in directories:
+            _run(["setfacl", "-x", f"u:{name}", directory])
+        _run(["userdel", name])
+
+
 @pytest.fixture(scope="session")
 def ordinary_user() -> Iterator[pwd.struct_passwd]:
     if os.geteuid() != 0:
@@ -97,6 +111,7 @@ def ordinary_user() -> Iterator[pwd.struct_passwd]:
         if blocked and not (shutil.which("setfacl") and shutil.which("getfacl")):
             pytest.skip(f"{USER} cannot reach {blocked} and setfacl (package acl) is "
                         "missing to let it through")
+        _sweep_stale_users(blocked)
         for directory in blocked:
             had = _has_acl(directory)
             if _run(["setfacl", "-m", f"u:{USER}:x", directory]).returncode == 0:

@@ -243,9 +243,11 @@ def test_paths_shown_under_tmp_survive_scratch_renewal(tmp_path: Path) -> None:
 MEMORY_ROUTES = {
     "memfd_create": textwrap.dedent("""\
         import os
-        fd = os.memfd_create("hold")
-        for _ in range(256):
-            os.write(fd, b"x" * (1 << 20))
+        held = []  # files of 8 MB each, under the file-size limit
+        for i in range(32):
+            fd = os.memfd_create(f"hold{i}")
+            os.write(fd, b"x" * (8 << 20))
+            held.append(fd)
     """),
     "dev_shm": textwrap.dedent("""\
         with open("/dev/shm/hold", "wb") as fh:

@@ -52,6 +52,9 @@ def assess(
     shard_size: Annotated[int, Field(ge=1, le=1000)] = 20,
     export_dir: str | None = None,
     opencode_config: str | None = None,
+    opencode_plan: Annotated[dict[str, Any] | None, Field(
+        description="What else to write into the OpenCode config: serve_url (a routerx "
+        "provider), apply ({agent: category}), direct (layer-1 models)")] = None,
     report: Annotated[bool, Field(description="Render the HTML report and publish its "
                                   "charts as artifacts (about 2 s).")] = True,
     dry_run: Annotated[bool, Field(description="Ask nothing: return (and publish as an "
@@ -97,7 +100,7 @@ def assess(
             reasons[run.model_id] = f"{run.benchmark} run {status}: {reason}"
     finish_models_task(reasons)
     place_task()
-    paths = export_task(export_dir, opencode_config)
+    paths = export_task(export_dir, opencode_config, opencode_plan)
     paths["report"] = artifacts_task(paths["scoring_matrix"], report)
     summary = summary_task(model_ids, params.benchmarks, list(runs))
     summary["exports"] = paths

@@ -177,6 +177,17 @@ class OpenCodePlan:
     apply: dict[str, str] = field(default_factory=dict)
     direct: bool = False
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, for a Prefect flow parameter."""
+        return {"serve_url": self.serve_url, "token_env": self.token_env,
+                "apply": dict(self.apply), "direct": self.direct}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> OpenCodePlan:
+        data = data or {}
+        return cls(data.get("serve_url"), data.get("token_env"), dict(data.get("apply") or {}),
+                   bool(data.get("direct")))
+
 
 def _limit(m: Model) -> dict[str, int] | None:
     """OpenCode wants both numbers or no `limit` at all (its schema requires both)."""

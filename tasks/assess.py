@@ -79,14 +79,16 @@ def place_task() -> dict[str, list[dict[str, Any]]]:
 
 
 @task(name="export-files", cache_policy=NONE)
-def export_task(export_dir: str | None, opencode_config: str | None) -> dict[str, str | None]:
+def export_task(export_dir: str | None, opencode_config: str | None,
+                opencode_plan: dict[str, Any] | None = None) -> dict[str, str | None]:
     from pathlib import Path
 
-    from router.exports import export_all
+    from router.exports import OpenCodePlan, export_all
     from router.settings import load_settings
 
     target = Path(export_dir) if export_dir else load_settings().data_dir / "exports"
-    paths = export_all(target, Path(opencode_config) if opencode_config else None)
+    paths = export_all(target, Path(opencode_config) if opencode_config else None,
+                       plan=OpenCodePlan.from_dict(opencode_plan))
     return {"scoring_matrix": str(paths.scoring_matrix),
             "fallback_tables": str(paths.fallback_tables),
             "opencode_config": str(paths.opencode_config) if paths.opencode_config else None}

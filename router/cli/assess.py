@@ -25,7 +25,18 @@ def assess(
     export_dir: Annotated[str | None, typer.Option(
         help="Where to write the exports (default $XDG_DATA_HOME/routerx/exports).")] = None,
     opencode_config: Annotated[str | None, typer.Option(
-        help="Merge placed models into this opencode.json (a backup is kept).")] = None,
+        help="Merge placed models into this opencode.json or .jsonc (its text is edited: "
+        "comments and keys stay; a backup is kept).")] = None,
+    opencode_provider: Annotated[bool, typer.Option(
+        "--opencode-provider", help="With --opencode-config: also a `routerx` provider "
+        "pointing at `routerx serve` (models auto and one per category).")] = False,
+    opencode_apply: Annotated[list[str] | None, typer.Option(
+        "--opencode-apply", help="With --opencode-config: AGENT=CATEGORY (repeatable or "
+        "comma-separated), agent.AGENT.model (or model, small_model) = routerx/CATEGORY.")
+    ] = None,
+    opencode_direct: Annotated[bool, typer.Option(
+        "--opencode-direct", help="With --opencode-apply: the category's layer-1 model "
+        "itself instead of routerx/CATEGORY.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Ask nothing: print the requests, tokens and cost per model and "
         "benchmark, with each price's source.")] = False,
@@ -48,6 +59,15 @@ def assess(
                          "queued (see `routerx models --status new`)")
     for model_id in model_ids or ():
         check_model_id(model_id, "MODEL_ID")
+    plan = None
+    if opencode_provider or opencode_apply or opencode_direct:
+        if opencode_config is None:
+            raise InputError("--opencode-provider, --opencode-apply and --opencode-direct "
+                             "need --opencode-config PATH (the file to merge into)")
+        from router.cli.opencode import DEFAULT_SERVE_URL, build_plan
+
+        plan = build_plan(opencode_provider, DEFAULT_SERVE_URL, opencode_apply or [],
+                          opencode_direct).to_dict()
     try:
         params = AssessParams(benchmarks=benchmark or ["humaneval", "mbpp"], limit=limit,
                               samples=samples, temperature=temperature, seed=seed)
@@ -76,7 +96,7 @@ def assess(
     kwargs: dict[str, Any] = dict(
         models=chosen, benchmarks=params.benchmarks, limit=limit, samples=samples,
         temperature=temperature, seed=seed, export_dir=export_dir,
-        opencode_config=opencode_config)
+        opencode_config=opencode_config, opencode_plan=plan)
     from router.cli.prefect_env import quiet_stderr
 
     if json_out:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from router.cli.output import print_json
 from router.errors import InputError
+
+if TYPE_CHECKING:  # the CLI starts without the store's imports
+    from router.exports import OpenCodePlan
 
 
 def _pairs(values: list[str]) -> dict[str, str]:
@@ -23,6 +26,26 @@ def _pairs(values: list[str]) -> dict[str, str]:
     return out
 
 
+def build_plan(provider: bool, serve_url: str, apply: list[str], direct: bool
+               ) -> OpenCodePlan:
+    """The export plan the options ask for (`routerx opencode`, `assess --opencode-*`)."""
+    from router.exports import OpenCodePlan
+    from router.router_config import load_router_config
+    from router.settings import load_settings
+
+    pairs = _pairs(apply)
+    if direct:
+        default = load_router_config().default_category
+        pairs = {a: (default if c == "auto" else c) for a, c in pairs.items()}
+    token_env = "ROUTERX_API_TOKEN" if load_settings().api_token is not None else None
+    routed = provider or (pairs and not direct)
+    return OpenCodePlan(serve_url=serve_url.rstrip("/") if routed else None,
+                        token_env=token_env, apply=pairs, direct=direct)
+
+
+DEFAULT_SERVE_URL = "http://127.0.0.1:8787/v1"
+
+
 def opencode(
     config: Annotated[Path, typer.Argument(help="The opencode.json or opencode.jsonc to merge "
                                                 "into (created if missing; a .bak is kept).")],
@@ -30,7 +53,7 @@ def opencode(
         "--provider", help="Write a `routerx` provider (@ai-sdk/openai-compatible) whose "
         "base URL is `routerx serve`, with models auto and one per category.")] = False,
     serve_url: Annotated[str, typer.Option(
-        help="Base URL of the routing endpoint, /v1 included.")] = "http://127.0.0.1:8787/v1",
+        help="Base URL of the routing endpoint, /v1 included.")] = DEFAULT_SERVE_URL,
     apply: Annotated[list[str] | None, typer.Option(
         "--apply", help="AGENT=CATEGORY (repeatable, or comma-separated): set "
         "agent.AGENT.model (or model, small_model) to routerx/CATEGORY.")] = None,
@@ -45,19 +68,12 @@ def opencode(
     Example: routerx opencode ~/.config/opencode/opencode.json --provider \\
         --apply model=auto,build=code-generation
     """
-    from router.exports import OpenCodePlan, export_all
-    from router.router_config import load_router_config
+    from router.exports import export_all
     from router.settings import load_settings
 
-    settings = load_settings()
-    pairs = _pairs(apply or [])
-    default = load_router_config().default_category
-    if direct:
-        pairs = {a: (default if c == "auto" else c) for a, c in pairs.items()}
-    token_env = "ROUTERX_API_TOKEN" if settings.api_token is not None else None
-    plan = OpenCodePlan(serve_url=serve_url.rstrip("/") if provider or (pairs and not direct)
-                        else None, token_env=token_env, apply=pairs, direct=direct)
-    paths = export_all(settings.data_dir / "exports", config, plan=plan)
+    plan = build_plan(provider, serve_url, apply or [], direct)
+    paths = export_all(load_settings().data_dir / "exports", config, plan=plan)
+    pairs = plan.apply
     result = {"opencode_config": str(paths.opencode_config), "routerx_provider":
               plan.serve_url, "applied": pairs, "direct": direct}
     if json_out:

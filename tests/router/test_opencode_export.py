@@ -184,3 +184,18 @@ def test_the_readme_opencode_config_is_valid() -> None:
               *(a["model"] for a in config["agent"].values())]
     models = config["provider"]["routerx"]["models"]
     assert all(m.startswith("routerx/") and m.split("/", 1)[1] in models for m in routed)
+
+
+def test_assess_takes_the_same_options(configured: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_main(monkeypatch, capsys, "assess", "gemini/gemini-2.5-pro",
+                            "--opencode-provider")
+    assert code == 2 and "need --opencode-config" in err
+    from router.cli.opencode import build_plan
+    from router.exports import OpenCodePlan
+
+    plan = build_plan(True, "http://127.0.0.1:9999/v1/", ["build=auto"], False)
+    assert OpenCodePlan.from_dict(plan.to_dict()) == plan
+    assert plan.serve_url == "http://127.0.0.1:9999/v1" and plan.apply == {"build": "auto"}
+    direct = build_plan(False, "x", ["build=auto"], True)
+    assert direct.apply == {"build": "code-generation"} and direct.serve_url is None

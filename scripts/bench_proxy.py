@@ -231,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
                "OPENAI_API_KEY": "bench-key", "ROUTERX_MODELS_DEV_URL": "",
                "OPENAI_BASE_URL": f"http://127.0.0.1:{provider_port}/v1"}
         env.pop("ROUTERX_API_TOKEN", None)
+        command = os.environ.get("ROUTERX_BENCH_SERVER", "-m router serve --port").split()
         server = subprocess.Popen(
-            [sys.executable, "-m", "router", "serve", "--port", str(router_port)],
+            [sys.executable, *command, str(router_port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 60

@@ -188,7 +188,8 @@ class PassThroughStream:
             if match:
                 self.finish_reason = match.group(1).decode()
         elif data.lstrip().startswith(b'{"error"'):
-            self.error = _error_message(data)
+            self.error = _error_message(data)  # the relay writes it, redacted
+            return []
         return [data_event(_MODEL_FIELD.sub(self._model_field, data, count=1))]
 
     def close(self) -> list[bytes]:

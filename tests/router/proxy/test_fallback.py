@@ -196,3 +196,17 @@ def test_an_agent_that_hangs_up_stops_the_upstream_stream(
     assert post(served).json()["choices"][0]["message"]["content"] == "next"
     calls = httpx.get(f"{served.base_url}/proxy/recent").json()["calls"]
     assert len(calls) == 1  # the abandoned call is no outcome: the agent left, not the model
+
+
+def test_an_error_inside_a_stream_reaches_the_agent_redacted(
+        served: Served, providers: Providers) -> None:
+    key = KEYS["OPENAI_API_KEY"]
+    error = json.dumps({"error": {"message": f"quota of {key} exhausted"}}).encode()
+    pieces = openai_stream(["def "])[:2] + [(0.0, b"data: " + error + b"\n\n")]
+    providers.openai.route("POST", "/v1/chat/completions", Reply(stream=pieces))
+    with httpx.stream("POST", f"{served.base_url}/chat/completions",
+                      json={**ASK, "model": "routerx/auto", "stream": True}) as got:
+        body = got.read().decode()
+    assert "exhausted" in body and "SECRET" not in body and key[:10] not in body
+    (outcome,) = wait_for_outcomes(served, 1)
+    assert outcome.success is False

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import fcntl
+import mmap
 import os
 import signal
 import sys
@@ -27,6 +28,7 @@ import types
 from typing import Any, NoReturn
 
 from benchmarks.sandbox import confine, linux
+from benchmarks.sandbox.procname import SAMPLE, name_process
 from benchmarks.sandbox.protocol import encode as frame
 from benchmarks.sandbox.protocol import read_message
 from benchmarks.sandbox.values import BadValue, decode, encode, encode_exception, import_name
@@ -64,6 +66,7 @@ def confine_self(limits: confine.Limits, uid: int, gid: int, scratch: str) -> No
     environment (PATH, LANG, HOME and TMPDIR in the scratch directory) was set by the
     worker before the zygote was forked."""
     os.setsid()  # no parent-death signal: the worker's PID namespace covers that
+    name_process(SAMPLE)
     os.chdir(scratch)
     confine.apply_job_limits(limits)  # the others were set once by the worker
     confine.drop_privileges(uid, gid)
@@ -85,9 +88,10 @@ class Server:
         self.namespace: dict[str, Any] = {"__builtins__": builtins}
         self.handles: dict[int, Any] = {}
         self.ids: dict[int, int] = {}
-        # address space kept back for answering a MemoryError: the program's memory is
-        # still held when its exception is encoded
-        self.reserve: bytearray | None = bytearray(RESERVE)
+        # address space kept back for answering a MemoryError (the program's memory is
+        # still held when its exception is encoded): mapped, never touched, so it
+        # costs no page of memory, only room under the address-space limit
+        self.reserve: mmap.mmap | None = mmap.mmap(-1, RESERVE)
 
     def ref(self, obj: Any) -> dict[str, Any]:
         """A reference to ``obj``, which stays alive here for the judge to use."""
@@ -137,7 +141,8 @@ class Server:
             try:
                 reply = frame({"id": number, "ok": self.handle(request)})
             except BaseException as exc:  # every way a call can end is an answer
-                if isinstance(exc, MemoryError):
+                if isinstance(exc, MemoryError) and self.reserve is not None:
+                    self.reserve.close()
                     self.reserve = None
                 try:
                     reply = frame({"id": number, "raise": encode_exception(exc, self.ref)})
@@ -147,8 +152,8 @@ class Server:
             _write_all(REPLY_FD, reply)
             if self.reserve is None:
                 try:
-                    self.reserve = bytearray(RESERVE)
-                except MemoryError:
+                    self.reserve = mmap.mmap(-1, RESERVE)
+                except OSError:
                     pass
 
 

@@ -46,12 +46,11 @@ from typing import Any, NoReturn
 
 from benchmarks.sandbox import confine, linux
 from benchmarks.sandbox.capture import DETAIL_LIMIT, cap_text
+from benchmarks.sandbox.procname import JUDGE, name_process
 from benchmarks.sandbox.protocol import HEADER, FrameReader, read_message, write_message
 from benchmarks.sandbox.protocol import encode as encode_frame
 from benchmarks.sandbox.values import BadValue, decode, decode_exception, encode, importable
-from benchmarks.sandbox.zygote import name_process
 
-NAME = b"rx-judge"
 #: the largest message the judge reads from a candidate
 MESSAGE_LIMIT = 16 * 1024 * 1024
 #: where the judge keeps its socket to the worker
@@ -340,7 +339,7 @@ class Judge:
 
 def _serve(sock_fd: int, devnull: int, uid: int, gid: int, memory_mb: int) -> NoReturn:
     """The judge's life: confine once, then judge job after job (see ``Judge``)."""
-    name_process(NAME)
+    name_process(JUDGE)
     sock_fd = fcntl.fcntl(sock_fd, fcntl.F_DUPFD_CLOEXEC, 10)
     devnull = fcntl.fcntl(devnull, fcntl.F_DUPFD_CLOEXEC, 10)
     os.dup2(sock_fd, _SOCKET_FD, inheritable=False)

@@ -21,7 +21,6 @@ PID namespace in any case.
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import json
 import os
@@ -30,9 +29,8 @@ import socket
 from typing import Any, NamedTuple, NoReturn
 
 from benchmarks.sandbox import child, confine, linux
+from benchmarks.sandbox.procname import ZYGOTE, name_process
 
-NAME = b"rx-zygote"
-_PR_SET_NAME = 15
 _SOCKET_FD = 3
 _DEVNULL_FD = 4
 _PID_NS_FD = 5
@@ -95,16 +93,9 @@ class Zygote:
         return Exit(int(answer["status"]), float(answer["cpu_s"]))
 
 
-def name_process(name: bytes) -> None:
-    """Set this process's name (its ``comm``, what ps shows), so that the sandbox's
-    own long-lived processes can be told from samples."""
-    buffer = ctypes.create_string_buffer(name[:15])
-    linux.prctl(_PR_SET_NAME, ctypes.addressof(buffer))
-
-
 def _serve(sock_fd: int, config: dict[str, Any]) -> NoReturn:
     """The zygote's loop (see module doc)."""
-    name_process(NAME)
+    name_process(ZYGOTE)
     lifted = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
               for fd in (sock_fd, config["devnull"], config["pid_ns"])]
     for target, fd in zip((_SOCKET_FD, _DEVNULL_FD, _PID_NS_FD), lifted, strict=True):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from benchmarks.sandbox import Job, Sandbox, Verdict
+from benchmarks.sandbox import Job, Sandbox, Verdict, procname
 
 #: a correct program, run beside every attack: it must still pass
 GOOD = "def add(a, b):\n    return a + b\nassert add(2, 3) == 5\n"
@@ -63,8 +63,8 @@ def leftovers(sandbox: Sandbox) -> list[int]:
     return found
 
 
-#: the long-lived processes of a worker, named by the sandbox (benchmarks.sandbox.zygote)
-SANDBOX_OWN = ("rx-zygote", "rx-judge")
+#: the long-lived processes of a worker, named by the sandbox
+SANDBOX_OWN = (procname.ZYGOTE.decode(), procname.JUDGE.decode())
 
 
 def process_name(pid: int) -> str:

@@ -268,3 +268,31 @@ def test_a_prompt_helper_the_test_uses_stays_the_tasks_own(sandbox: Sandbox) -> 
     verdicts = sandbox.run([bench.job(task, task.reference), bench.job(task, forged),
                             bench.job(task, task.reference)])
     assert [v.status for v in verdicts] == ["passed", "failed", "passed"]
+
+
+def test_a_running_sample_is_named_apart_from_the_zygote_and_the_judge() -> None:
+    """While a sample runs, it (and anything it starts) is ``rx-sample``; between
+    samples only the zygote and the judge are left below a worker's init."""
+    import threading
+    import time
+
+    from tests.benchmarks.sandbox.conftest import descendants, leftovers, process_name
+
+    with Sandbox(workers=1) as sb:
+        init = descendants(sb._workers[0].proc.pid, depth=1)[0]
+        before = sorted(process_name(p) for p in descendants(init))
+        batch = threading.Thread(target=sb.run, args=([judged(
+            "import os, time\nif os.fork() == 0:\n    time.sleep(60)\n"
+            "def square(x):\n    time.sleep(1.5)\n    return x * x\n")],))
+        batch.start()
+        seen: list[str] = []
+        deadline = time.monotonic() + 20
+        while batch.is_alive() and time.monotonic() < deadline:
+            seen = sorted(process_name(p) for p in descendants(init))
+            if seen.count("rx-sample") == 2:
+                break
+            time.sleep(0.05)
+        batch.join()
+        assert before == ["rx-judge", "rx-zygote"]
+        assert seen == ["rx-judge", "rx-sample", "rx-sample", "rx-zygote"]
+        assert leftovers(sb) == []

@@ -28,9 +28,12 @@ def serve(
                                              help="Log every request.")] = False,
 ) -> None:
     """Serve the HTTP API: /v1/route, /v1/outcomes, /v1/placements, /v1/exploration, ...
+    and the OpenAI-compatible routing endpoint (/v1/models, /v1/chat/completions) that
+    agents such as OpenCode point their base URL at.
 
     Example: routerx serve --port 8787
-    (then: curl '127.0.0.1:8787/v1/route?category=code-generation')
+    (then: curl '127.0.0.1:8787/v1/route?category=code-generation', or an OpenAI client
+    with base URL http://127.0.0.1:8787/v1 and model routerx/auto)
     """
     from router.settings import load_settings
 

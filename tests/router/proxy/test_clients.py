@@ -98,3 +98,28 @@ def test_an_agent_that_only_speaks_openai_drives_the_learning_loop(
     working = served.router.belief(CATEGORY, ANTHROPIC)
     assert failing is not None and working is not None
     assert failing[0] / sum(failing) < working[0] / sum(working)
+
+
+@pytest.mark.postgres
+def test_outcomes_of_proxied_calls_land_in_postgresql(providers: Providers) -> None:
+    from sqlmodel import select
+
+    from router.store import session_scope
+    from router.store.models import Outcome
+    from tests.conftest import postgres_schema
+    from tests.router.proxy.conftest import catalogue, placements
+    from tests.router.routing_fixtures import seed
+
+    with postgres_schema() as url:
+        order = [OPENAI, ANTHROPIC, GEMINI]
+        seed(url, placements(order), catalogue(order))
+        providers.openai.route("POST", "/v1/chat/completions", Reply(500, "x"))
+        providers.anthropic.route("POST", "/v1/messages", Reply(200, anthropic_answer("ok")))
+        with serve(url) as served:
+            answer = client(served).chat.completions.create(
+                model="routerx/auto", messages=MESSAGES, user="pg-task")
+            assert answer.model == ANTHROPIC
+            wait_for_outcomes(served, 2)
+        with session_scope(url) as s:
+            rows = {(o.model_id, o.success, o.task_id) for o in s.exec(select(Outcome))}
+        assert rows == {(OPENAI, False, "pg-task"), (ANTHROPIC, True, "pg-task")}

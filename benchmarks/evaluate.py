@@ -26,6 +26,7 @@ import numpy as np
 
 from benchmarks.registry import OnResult, Sample, SampleResult, get_benchmark
 from benchmarks.stats import mean_pass_at_k
+from benchmarks.verdicts import is_infrastructure
 from router.errors import InputError
 
 DEFAULT_KS = (1, 10, 100)
@@ -169,13 +170,18 @@ def evaluate_samples(
     sandbox: Any = None,
     on_result: OnResult | None = None,
 ) -> Evaluation:
-    """Judge validated samples with the benchmark's own ``evaluate`` and score them."""
+    """Judge validated samples with the benchmark's own ``evaluate`` and score them.
+
+    An infrastructure outcome (``benchmarks.verdicts``: the sandbox failed, not the
+    model) is reported but left out of pass@k, like a sample that never ran."""
     results = benchmark.evaluate(tasks, samples, sandbox=sandbox, on_result=on_result)
     if len(results) != len(samples):
         raise RuntimeError(f"{benchmark.name}.evaluate returned {len(results)} results "
                            f"for {len(samples)} samples")
     per_task: dict[str, list[int]] = {}
     for sample, result in zip(samples, results, strict=True):
+        if is_infrastructure(result.status):
+            continue
         n_c = per_task.setdefault(sample.task_id, [0, 0])
         n_c[0] += 1
         n_c[1] += int(result.passed)

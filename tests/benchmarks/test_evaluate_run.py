@@ -120,3 +120,23 @@ def test_reference_runtimes_are_cached_per_program(he_samples: Path,
     measured.clear()
     evaluate_file("humaneval", he_samples)
     assert measured == [1, 6]  # the changed task is measured again
+
+
+def test_infrastructure_outcomes_are_reported_but_not_scored() -> None:
+    """A sample the sandbox could not judge says nothing about the model: it is in the
+    results and the verdict counts, not in pass@k."""
+    from benchmarks.evaluate import evaluate_samples
+    from benchmarks.registry import Sample, SampleResult
+
+    class Stub:
+        name, protocol_version = "stub", "stub-1"
+
+        def evaluate(self, tasks, samples, sandbox=None, on_result=None):  # noqa: ANN001, ANN201
+            return [SampleResult("passed", True), SampleResult("sandbox", False, "judge died"),
+                    SampleResult("failed", False), SampleResult("sandbox", False, "judge died")]
+
+    samples = [Sample("A", ""), Sample("A", ""), Sample("B", ""), Sample("C", "")]
+    evaluation = evaluate_samples(Stub(), {}, [{}] * 4, samples, ks=(1,))
+    assert evaluation.per_task == {"A": (1, 1), "B": (1, 0)}  # C never ran: not a task here
+    assert evaluation.pass_at_k == {"1": 0.5}
+    assert evaluation.verdicts == {"passed": 1, "failed": 1, "sandbox": 2}

@@ -308,6 +308,46 @@ class EnvironmentCache:
                 f"log: {log}\n{tail}"
             )
 
+    def _install(self, spec: RepoSpec, src: Path, pip: list[str], env: Mapping[str, str],
+                 log: Path, step: _Steps, own_pip: str) -> None:
+        """The recipe's install command, dated. pip >= 25.3 cannot install a project
+        whose old setuptools lacks the PEP 660 hook in editable mode, so then: the
+        project's dependencies of its time are installed first (a plain, dated install
+        of the same target), and the command runs with the venv's own pip, of the
+        harness's era. Without a cutoff to keep, or when that fails too, the command
+        is retried as it is (noted)."""
+        command = ["bash", "-c", spec.install]
+        vpy = Path(pip[0])
+        if not step.cutoff:
+            try:
+                step.run(command, "install", cwd=src)
+                return
+            except EnvironmentBuildError:
+                if not own_pip or own_pip == _pip_version(vpy, env):
+                    raise
+        else:
+            try:
+                step.run(command, "install", cwd=src, retry=False)
+                return
+            except EnvironmentBuildError:
+                if not own_pip or own_pip == _pip_version(vpy, env):
+                    step.run(command, "install", cwd=src)
+                    return
+            target = _install_target(spec.install)
+            if target:
+                had_build = (src / "build").exists()
+                try:
+                    self._run([*pip, f"--uploaded-prior-to={step.cutoff}", target], log,
+                              cwd=src, env=env)
+                except EnvironmentBuildError:
+                    step.notes.append(f"install: the dependencies of {target} could not be "
+                                      "resolved under the cutoff")
+                if not had_build:
+                    shutil.rmtree(src / "build", ignore_errors=True)
+        step.notes.append(f"install: run with the venv's own pip {own_pip}")
+        self._run([*pip, f"pip=={own_pip}"], log, env=env)
+        self._run(command, log, cwd=src, env=env)
+
     def _standalone(self, python: Path, target: Path, log: Path) -> None:
         """A copy of the interpreter's prefix instead of a venv, for recipes run through
         tox --current-env: it runs the interpreter through a symlink of its own, and a
@@ -398,16 +438,7 @@ class EnvironmentCache:
             step.pip([*pip, *floating, *constraints], "unpinned packages")
         if spec.install:
             assert src is not None
-            try:
-                step.run(["bash", "-c", spec.install], "install", cwd=src)
-            except EnvironmentBuildError:
-                if not own_pip or own_pip == _pip_version(vpy, env):
-                    raise
-                # pip >= 25.3 no longer installs a project whose old setuptools has no
-                # PEP 660 hook in editable mode; the venv's own pip (the harness's era) does
-                notes.append(f"install: run with the venv's own pip {own_pip}")
-                self._run([*pip, f"pip=={own_pip}"], log, env=env)
-                step.run(["bash", "-c", spec.install], "install", cwd=src)
+            self._install(spec, src, pip, env, log, step, own_pip)
         if src is not None:
             products = [p for p in self.repos.untracked(instance.repo, src, index)
                         if not (p.endswith(_SKIP_PRODUCTS) or "/__pycache__/" in f"/{p}")]
@@ -427,6 +458,13 @@ class EnvironmentCache:
             "skipped_pre_install": list(spec.skipped_pre_install),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
+
+
+def _install_target(command: str) -> str:
+    """``.[test]`` from ``python -m pip install -e .[test]`` ("" when not of that form)."""
+    match = re.search(r"\bpip install\s+(?:-e\s+|--editable\s+)?(\.(?:\[[\w,\-]+\])?)(?:\s|$)",
+                      command)
+    return match.group(1) if match else ""
 
 
 def _copy_prefix(source: Path, target: Path) -> None:
@@ -466,8 +504,11 @@ class _Steps:
         dated = [*argv, f"--uploaded-prior-to={self.cutoff}"] if self.cutoff else argv
         self._attempt(dated, argv, what, None, {})
 
-    def run(self, argv: list[str], what: str, cwd: Path) -> None:
+    def run(self, argv: list[str], what: str, cwd: Path, retry: bool = True) -> None:
         dated = {"PIP_UPLOADED_PRIOR_TO": self.cutoff} if self.cutoff else {}
+        if not retry:
+            self.cache._run(argv, self.log, cwd=cwd, env={**self.env, **dated})
+            return
         self._attempt(argv, argv, what, cwd, dated, {})
 
     def _attempt(self, first: list[str], second: list[str], what: str, cwd: Path | None,

@@ -154,6 +154,16 @@ def test_install_runs_in_the_source_copy_and_build_products_are_recorded(
     assert env.build_products == ("calc/_version.py",)
 
 
+def test_the_install_target_of_a_recipe() -> None:
+    """What is installed plainly, dated, before an editable install by an older pip."""
+    from benchmarks.swebench.environment import _install_target
+
+    assert _install_target("python -m pip install -e .[test]") == ".[test]"
+    assert _install_target("python -m pip install -e .") == "."
+    assert _install_target("python -m pip install .") == "."
+    assert _install_target("python setup.py develop") == ""
+
+
 def test_pins_and_scm_versions() -> None:
     assert pinned(["pytest", "astroid==3.0.0a6", "Jinja2==3.0.3", "six>=1", "x===1",
                    "setuptools"]) == ("astroid==3.0.0a6", "Jinja2==3.0.3")

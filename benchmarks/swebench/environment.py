@@ -48,6 +48,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -312,10 +313,10 @@ class EnvironmentCache:
                  log: Path, step: _Steps, own_pip: str) -> None:
         """The recipe's install command, dated. pip >= 25.3 cannot install a project
         whose old setuptools lacks the PEP 660 hook in editable mode, so then: the
-        project's dependencies of its time are installed first (a plain, dated install
-        of the same target), and the command runs with the venv's own pip, of the
-        harness's era. Without a cutoff to keep, or when that fails too, the command
-        is retried as it is (noted)."""
+        requirements the project declares (``_declared_requirements``) are installed
+        first, dated, and the command runs with the venv's own pip, of the harness's era
+        (the requirements are then already satisfied). Without a cutoff to keep, the
+        command is retried as it is (noted)."""
         command = ["bash", "-c", spec.install]
         vpy = Path(pip[0])
         if not step.cutoff:
@@ -334,16 +335,14 @@ class EnvironmentCache:
                     step.run(command, "install", cwd=src)
                     return
             target = _install_target(spec.install)
-            if target:
-                had_build = (src / "build").exists()
+            declared = _declared_requirements(src, target, vpy, env) if target else []
+            if declared:
                 try:
-                    self._run([*pip, f"--uploaded-prior-to={step.cutoff}", target], log,
-                              cwd=src, env=env)
+                    self._run([*pip, f"--uploaded-prior-to={step.cutoff}", *declared], log,
+                              env=env)
                 except EnvironmentBuildError:
                     step.notes.append(f"install: the dependencies of {target} could not be "
                                       "resolved under the cutoff")
-                if not had_build:
-                    shutil.rmtree(src / "build", ignore_errors=True)
         step.notes.append(f"install: run with the venv's own pip {own_pip}")
         self._run([*pip, f"pip=={own_pip}"], log, env=env)
         self._run(command, log, cwd=src, env=env)
@@ -465,6 +464,37 @@ def _install_target(command: str) -> str:
     match = re.search(r"\bpip install\s+(?:-e\s+|--editable\s+)?(\.(?:\[[\w,\-]+\])?)(?:\s|$)",
                       command)
     return match.group(1) if match else ""
+
+
+def _declared_requirements(src: Path, target: str, python: Path,
+                           env: Mapping[str, str]) -> list[str]:
+    """The requirements a setuptools project declares for ``target`` (``.[test]``), read
+    from ``setup.py egg_info`` run by the environment's own setuptools (new pips refuse
+    some old projects' metadata outright: "Invalid version ...dev-20261201"). Markers
+    are kept for pip to evaluate; [] for a project without setup.py or on any failure."""
+    if not (src / "setup.py").is_file():
+        return []
+    extras = set(re.findall(r"[\w\-]+", target[target.find("[") + 1:])) if "[" in target else set()
+    with tempfile.TemporaryDirectory(prefix="egg-info-") as tmp:
+        done = subprocess.run([str(python), "setup.py", "-q", "egg_info", "--egg-base", tmp],
+                              cwd=src, capture_output=True, text=True, timeout=600,
+                              env=dict(env), check=False)
+        found = list(Path(tmp).glob("*.egg-info/requires.txt"))
+        if done.returncode != 0 or not found:
+            return []
+        text = found[0].read_text(encoding="utf-8", errors="replace")
+    requirements, wanted, marker = [], True, ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            extra, _, marker = line[1:-1].partition(":")
+            wanted = not extra or extra in extras
+            continue
+        if wanted:
+            requirements.append(f"{line}; {marker}" if marker else line)
+    return requirements
 
 
 def _copy_prefix(source: Path, target: Path) -> None:

@@ -42,6 +42,7 @@ import os
 import resource
 import signal
 import socket
+import sys
 from typing import Any, NoReturn
 
 from benchmarks.sandbox import confine, linux
@@ -57,6 +58,8 @@ MESSAGE_LIMIT = 16 * 1024 * 1024
 _SOCKET_FD = 3
 #: a name may be the judge's own import of a module by another name only for these
 MODULE_ALIASES = {("np", "numpy"), ("pd", "pandas")}
+#: the packages besides the standard library whose modules a name may stand for
+_THIRD_PARTY_MODULES = frozenset({"numpy", "pandas", "scipy", "sympy"})
 
 
 class ChannelBroken(BaseException):  # noqa: N818 - not an error of the test's making
@@ -185,8 +188,18 @@ class Channel:
             self.fail("answered the load request with something else")
         bound: dict[str, Any] = {}
         for name, node in found.items():
-            if type(node) is dict and node.get("t") == "module":
-                module = _own_module(name, node.get("v"))
+            if name != names[0] and name in sys.stdlib_module_names:
+                # A test that uses a standard module the program imported (MBPP/596:
+                # ``tuple_size(t) == sys.getsizeof(t)``) means that module: the judge's
+                # own, whatever the program bound to the name (an object whose
+                # getsizeof returns 0 would decide both sides of the comparison).
+                module = _own_module(name, name)
+                if module is not None:
+                    bound[name] = module
+            elif type(node) is dict and node.get("t") == "module":
+                # (never for the entry point: a module is no function, and its name
+                # is the program's choice)
+                module = None if name == names[0] else _own_module(name, node.get("v"))
                 if module is not None:
                     bound[name] = module
             else:
@@ -200,6 +213,9 @@ def _own_module(name: str, module: Any) -> Any:
     if type(module) is not str or not (module == name or module.rsplit(".", 1)[-1] == name
                                        or (name, module) in MODULE_ALIASES):
         return None
+    if module.split(".", 1)[0] not in sys.stdlib_module_names | _THIRD_PARTY_MODULES:
+        return None  # the name is the candidate's to choose: never run an arbitrary
+        # installed package's import-time code in the judge, which serves later samples
     try:
         return importlib.import_module(module)
     except Exception:

@@ -135,7 +135,9 @@ class Scratch(NamedTuple):
 
 
 def _mount_scratch(target: str, scratch: Scratch) -> None:
-    linux.mount("tmpfs", target, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
+    # noatime: otherwise a sample could leave a time of its choosing in the root's
+    # atime (by when it first lists it), which renew_scratch does not see change
+    linux.mount("tmpfs", target, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOATIME,
                 f"mode={scratch.mode:o},size={scratch.size_mb}m,uid={scratch.uid},"
                 f"gid={scratch.gid}")
 
@@ -147,11 +149,23 @@ def renew_scratch(scratch: Scratch) -> None:
     the usual case, is kept: a remount costs about ten times the check. (Nothing may be
     shown below ``scratch.at``: a detach takes it along.)"""
     root = os.stat(scratch.at)
+    # The root's ctime too: a sample that left no file could still leave data in the
+    # root's times (utime), extended attributes or default ACL, for the next sample of
+    # the same worker to read (a covert channel that would let samples of one task
+    # learn, from how far the judge's calls went, which answers the tests accept).
+    # Each of those changes the ctime, which no sample can set back.
     if (root.st_mode & 0o7777, root.st_uid, root.st_gid) == (
-            scratch.mode, scratch.uid, scratch.gid) and not os.listdir(scratch.at):
+            scratch.mode, scratch.uid, scratch.gid) \
+            and root.st_ctime_ns == _FRESH_CTIME.get(scratch.at) \
+            and not os.listdir(scratch.at):
         return
     linux.umount2(scratch.at, linux.MNT_DETACH)
     _mount_scratch(scratch.at, scratch)
+    _FRESH_CTIME[scratch.at] = os.stat(scratch.at).st_ctime_ns
+
+
+#: the ctime of each scratch root as ``renew_scratch`` last mounted it
+_FRESH_CTIME: dict[str, int] = {}
 
 
 def enter_root(binds: Sequence[Bind], scratch: Scratch, proc: bool = False) -> None:

@@ -23,6 +23,9 @@ What crosses, and how (``encode`` on the sending side, ``decode`` on the receivi
 - a subclass of one of those (a ``Counter``, a ``namedtuple``, an ``IntEnum``, an
   ``int`` with its own ``__eq__``) as its base type, read through the base type's own
   methods, so overridden methods play no part; numpy scalars as their ``item()``;
+- a numpy array of booleans, numbers, text or bytes as its dtype, shape and items,
+  rebuilt with numpy by the judge (``tuple(a)``, ``a == b`` and ``a.tolist()`` behave
+  as they would in one process); other arrays are references;
 - a generator or any other iterator: materialised by the candidate (at most
   ``ITER_LIMIT`` items) and handed to the test as a judge-side iterator over them,
   which raises the candidate's exception where the candidate's iterator raised one;
@@ -47,6 +50,7 @@ from __future__ import annotations
 
 import builtins
 import collections
+import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -153,9 +157,31 @@ def _encode(x: Any, ref: Ref, depth: int, budget: _Budget) -> Any:  # noqa: C901
             return ref(x)
         if type(item) is not t:
             return _encode(item, ref, depth - 1, budget)
+    if isinstance(module, str) and module.startswith("numpy") and t.__name__ == "ndarray":
+        array = _ndarray(x, ref, depth, budget)
+        if array is not None:
+            return array
     if hasattr(t, "__next__") and hasattr(t, "__iter__"):
         return _materialise(x, ref, depth, budget)
     return ref(x)
+
+
+#: numpy dtype kinds an array may have to cross as data (bool, numbers, text, bytes)
+_ARRAY_KINDS = frozenset("biufcUS")
+
+
+def _ndarray(x: Any, ref: Ref, depth: int, budget: _Budget) -> Any:
+    """A numpy array of plain items as its dtype, shape and items (the judge rebuilds
+    it with numpy, so ``tuple(a)`` and ``a == b`` behave as in one process); None for
+    anything else (object or structured arrays stay references)."""
+    dtype = x.dtype
+    if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.subdtype:
+        return None
+    items = x.ravel().tolist()
+    if dtype.kind in "US":
+        items = [str(i) if dtype.kind == "U" else i.decode("latin-1") for i in items]
+    return {"t": "ndarray", "dtype": dtype.str, "shape": [int(n) for n in x.shape],
+            "v": [_encode(i, ref, depth, budget) for i in items]}
 
 
 def _base_value(x: Any) -> tuple[Any] | None:
@@ -317,12 +343,28 @@ def _decode(n: Any, resolve: Callable[[int, str], Any], depth: int,  # noqa: C90
         raised = n.get("raise")
         exc = None if raised is None else decode_exception(raised, resolve)
         return _replay(items, bool(n.get("more")), exc)
+    if tag == "ndarray":
+        return _array(n, [_decode(i, resolve, depth, budget, importer) for i in _list(v)])
     if tag == "import" and importer is not None:
         return importer(_str(n.get("m")), _str(n.get("q")))
     if tag == "ref":
         name = n.get("type")
         return resolve(_whole(n.get("id")), name if isinstance(name, str) else "object")
     raise BadValue(f"unknown value tag {tag!r}")
+
+
+def _array(node: dict[str, Any], items: list[Any]) -> Any:
+    """A numpy array rebuilt from plain items (see ``_ndarray``)."""
+    import numpy
+
+    dtype = numpy.dtype(_str(node.get("dtype")))
+    shape = tuple(_whole(n) for n in _list(node.get("shape")))
+    if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.subdtype \
+            or any(n < 0 for n in shape) or math.prod(shape) != len(items):
+        raise BadValue("malformed array")
+    if dtype.kind == "S":
+        items = [_str(i).encode("latin-1") for i in items]
+    return numpy.array(items, dtype=dtype).reshape(shape)
 
 
 def _ordered_set(items: list[Any]) -> set[Any]:
@@ -381,6 +423,7 @@ def _replay(items: list[Any], more: bool, exc: BaseException | None) -> Iterator
 
 
 _STAND_INS: dict[tuple[str, type], type] = {}
+_STAND_INS_KEPT = 1024
 
 
 def decode_exception(node: Any, resolve: Callable[[int, str], Any]) -> BaseException:
@@ -403,6 +446,11 @@ def decode_exception(node: Any, resolve: Callable[[int, str], Any]) -> BaseExcep
         key = (name, base)
         cls = _STAND_INS.get(key)
         if cls is None:
+            if len(_STAND_INS) >= _STAND_INS_KEPT:
+                # bounded: one judge serves many samples, and a candidate can send a
+                # hundred thousand new names per message (iterators that raise); kept
+                # all, they would fill the judge's memory and fail later samples
+                _STAND_INS.clear()
             cls = type(name, (base,), {"__module__": "candidate"})
             _STAND_INS[key] = cls
     args = decode(node.get("args", {"t": "tuple", "v": []}), resolve)

@@ -56,7 +56,8 @@ HUMANEVAL_FORGERIES: dict[str, tuple[str, str]] = {
                              "def find_zero(xs):\n    return 7.0\n"),
     "shadow_builtins_module": ("HumanEval/2", "import builtins, math\n"
                                "builtins.abs = lambda x: 0\n"
-                               "builtins.AssertionError = type('AssertionError', (Exception,), {})\n"
+                               "builtins.AssertionError = type('AssertionError', "
+                               "(Exception,), {})\n"
                                "math.isclose = lambda *a, **k: True\n"
                                + TRUNC + "    return 0.0\n"),
     "shadow_builtin_names": ("HumanEval/2", "abs = lambda x: 0\nround = lambda *a: 0\n"

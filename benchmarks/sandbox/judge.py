@@ -283,15 +283,21 @@ def _compiled(source: str, filename: str) -> Any:
 def judge_one(job: dict[str, Any], fds: list[int]) -> dict[str, Any]:
     """The report on one job whose channel is ``fds`` (request write end, reply read
     end); closes them."""
+    channel = None
     try:
         if len(fds) != 2:
             raise OSError(f"expected the call channel's 2 pipes, got {len(fds)}")
-        return run(job, Channel(fds[0], fds[1]))
+        channel = Channel(fds[0], fds[1])
+        return run(job, channel)
     except ChannelBroken as broken:
         return {"broken": broken.reason, "stage": broken.stage}
     except BaseException as exc:
         return {"sandbox": f"the judge failed: {describe(exc)}"}
     finally:
+        if channel is not None and channel.broken is None:
+            # a proxy the test kept somewhere must not reach the next job's pipes,
+            # which may get the same descriptor numbers
+            channel.broken = ChannelBroken("was asked after its job ended", "done")
         for fd in fds:
             os.close(fd)
 

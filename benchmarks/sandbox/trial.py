@@ -149,7 +149,11 @@ def run_sample(job: dict[str, Any], config: dict[str, Any], zygote: Zygote, judg
     setup_r, setup_w = os.pipe()
     try:
         zygote.request([request_r, reply_w, out_w, setup_w], limits, uid, gid, workdir)
-        judge.submit(job, [request_w, reply_r])
+        try:
+            judge.submit(job, [request_w, reply_r])
+        except OSError:  # the judge died between jobs: a new one takes this job
+            judge.restart()
+            judge.submit(job, [request_w, reply_r])
     finally:
         for fd in (request_r, reply_w, out_w, setup_w, request_w, reply_r):
             os.close(fd)

@@ -259,3 +259,17 @@ def test_a_judge_function_cannot_be_passed_to_the_candidate(sandbox: Sandbox) ->
     verdict = sandbox.run([Job(program, test="f(lambda x: x)\n", entry_point="f")])[0]
     assert verdict.status == "error"
     assert "cannot pass a function to the candidate" in (verdict.detail or "")
+
+
+def test_a_proxy_kept_past_its_job_cannot_reach_the_next_candidate() -> None:
+    # the judge is one process for a worker's samples: a test that stashes a proxy
+    # (here in a module both tests import) must not call the next sample through it
+    first = Job("def f():\n    return 1\n", entry_point="f",
+                test="import math\nmath.kept = f\nassert f() == 1\n")
+    second = Job("def f():\n    return 2\n", entry_point="f",
+                 test="import math\nassert f() == 2\nmath.kept()\n")
+    with Sandbox(workers=1) as sb:
+        verdicts = sb.run([first, second])
+    assert verdicts[0].status == "passed"
+    assert verdicts[1].status == "error", verdicts[1]
+    assert "was asked after its job ended" in (verdicts[1].detail or "")

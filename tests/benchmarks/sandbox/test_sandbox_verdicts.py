@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -171,3 +172,43 @@ def test_a_threaded_preload_still_works_in_every_sample() -> None:
                "assert float((a @ a)[0, 0]) == 300.0\n")
     with Sandbox(workers=1, preload=["numpy"]) as sb:
         assert [v.status for v in sb.run([Job(program, timeout_s=20)] * 3)] == ["passed"] * 3
+
+
+def test_a_judge_that_died_between_jobs_is_replaced() -> None:
+    import signal
+
+    from tests.benchmarks.sandbox.conftest import descendants, process_name
+
+    job = Job("def f():\n    return 1\n", test="assert f() == 1\n", entry_point="f")
+    with Sandbox(workers=1) as sb:
+        assert sb.run([job])[0].passed
+        init = descendants(sb._workers[0].proc.pid, depth=1)[0]
+        [judge] = [p for p in descendants(init) if process_name(p) == "rx-judge"]
+        os.kill(judge, signal.SIGKILL)
+        for _ in range(200):  # dead (a zombie: the worker has not noticed yet)
+            with open(f"/proc/{judge}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.02)
+        assert [v.status for v in sb.run([job, job])] == ["passed", "passed"]
+        assert [p for p in descendants(init) if process_name(p) == "rx-judge"] != [judge]
+
+
+def test_a_judge_lost_mid_job_is_the_sandboxs_failure_not_the_models() -> None:
+    import signal
+
+    from tests.benchmarks.sandbox.conftest import descendants, process_name
+
+    slow = Job("import time\ndef f():\n    time.sleep(2)\n    return 1\n",
+               test="assert f() == 1\n", entry_point="f", timeout_s=20)
+    quick = Job("def f():\n    return 1\n", test="assert f() == 1\n", entry_point="f")
+    with Sandbox(workers=1) as sb:
+        init = descendants(sb._workers[0].proc.pid, depth=1)[0]
+        [judge] = [p for p in descendants(init) if process_name(p) == "rx-judge"]
+        timer = threading.Timer(0.7, os.kill, (judge, signal.SIGKILL))
+        timer.start()
+        verdicts = sb.run([slow, quick])
+        timer.join()
+    assert (verdicts[0].status, verdicts[0].detail) == (
+        "sandbox", "the judge ended without a verdict")
+    assert verdicts[1].status == "passed"

@@ -21,16 +21,15 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import anyio
-import httpx
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from router.outcomes import OutcomeRecord
 from router.proxy.dialects import Call, Dialect, StreamTranslator, dialect
 from router.proxy.recorder import CallRecord
 from router.proxy.state import ProxyState
-from router.proxy.upstream import AttemptFailed, Opened, open_response, read_json
+from router.proxy.upstream import READ_ERRORS, AttemptFailed, Opened, open_response, read_json
 from router.wire.openai import Usage, error_body, error_event
-from router.wire.sse import SSEParser
+from router.wire.sse import Event, SSEParser
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +85,11 @@ async def run(state: ProxyState, plan: Plan, call: Call) -> Response:
             if call.stream:
                 with anyio.fail_after(state.proxy.first_byte_timeout):
                     opened = await open_response(state.client, cfg, speaker, upstream,
-                                                 _timeout(state))
+                                                 state.timeout())
                     started = await _first_event(opened, speaker, model, call)
             else:
                 opened = await open_response(state.client, cfg, speaker, upstream,
-                                             _timeout(state))
+                                             state.timeout())
                 raw = await read_json(opened, cfg.name)
                 try:
                     answer = speaker.response(raw, model)
@@ -128,10 +127,6 @@ async def run(state: ProxyState, plan: Plan, call: Call) -> Response:
     return _all_failed(plan, failures, kinds, attempt)
 
 
-def _timeout(state: ProxyState) -> httpx.Timeout:
-    return httpx.Timeout(state.settings.completion_timeout, connect=10.0)
-
-
 def _with_limit(call: Call, state: ProxyState, model: str) -> Call:
     limit = state.output_limits.get(model)
     if limit is None or limit == call.max_tokens:
@@ -147,6 +142,7 @@ class Started:
     parser: SSEParser
     first: list[bytes]
     events: AsyncIterator[bytes]
+    rest: list[Event]  # events read with the first token, not yet translated
 
 
 async def _first_event(opened: Opened, speaker: Dialect, model: str, call: Call) -> Started:
@@ -155,8 +151,9 @@ async def _first_event(opened: Opened, speaker: Dialect, model: str, call: Call)
     fail, so the next model is tried, if it breaks, ends or reports an error first."""
     translator = speaker.stream(model, call)
     parser = SSEParser()
-    events = opened.response.aiter_raw()
+    events = opened.response.content.iter_any()
     first: list[bytes] = []
+    rest: list[Event] = []
     try:
         while not translator.content_started:
             try:
@@ -169,20 +166,24 @@ async def _first_event(opened: Opened, speaker: Dialect, model: str, call: Call)
                     raise AttemptFailed("the stream ended before its first token",
                                         retryable=True, kind="body") from None
                 break
-            for event in parser.feed(chunk):
+            batch = parser.feed(chunk)
+            for i, event in enumerate(batch):
                 first.extend(translator.feed(event))
-            if translator.error is not None:
-                raise AttemptFailed(f"the provider reported an error: "
-                                    f"{opened.redactor.text(translator.error)[:300]}",
-                                    retryable=True, kind="status")
-    except httpx.HTTPError as exc:
-        await opened.response.aclose()
-        raise AttemptFailed(f"the stream broke before its first event: {type(exc).__name__}",
+                if translator.error is not None:
+                    raise AttemptFailed(f"the provider reported an error: "
+                                        f"{opened.redactor.text(translator.error)[:300]}",
+                                        retryable=True, kind="status")
+                if translator.content_started:  # the first token commits: the rest of
+                    rest = batch[i + 1:]          # this read belongs to the agent's stream
+                    break
+    except READ_ERRORS as exc:
+        opened.close()
+        raise AttemptFailed(f"the stream broke before its first token: {type(exc).__name__}",
                             retryable=True, kind="connection") from None
     except BaseException:
-        await opened.response.aclose()
+        opened.close()
         raise
-    return Started(translator, parser, first, events)
+    return Started(translator, parser, first, events, rest)
 
 
 async def _relay(state: ProxyState, plan: Plan, model: str, attempt: int, opened: Opened,
@@ -196,7 +197,10 @@ async def _relay(state: ProxyState, plan: Plan, model: str, attempt: int, opened
     try:
         for piece in started.first:
             yield piece
-        async for chunk in started.events:
+        for event in started.rest:
+            for piece in translator.feed(event):
+                yield piece
+        async for chunk in started.events if translator.error is None else _nothing():
             for event in parser.feed(chunk):
                 for piece in translator.feed(event):
                     yield piece
@@ -209,11 +213,13 @@ async def _relay(state: ProxyState, plan: Plan, model: str, attempt: int, opened
             for piece in translator.close():
                 yield piece
         finished = True
-    except httpx.HTTPError as exc:
+    except READ_ERRORS as exc:
         broke = f"the provider's stream broke: {type(exc).__name__}"
     finally:
-        with anyio.CancelScope(shield=True):
-            await opened.response.aclose()
+        if finished and translator.done:
+            opened.release()  # read to its end: the connection goes back to the pool
+        else:
+            opened.close()
         if finished or broke is not None:  # not when the agent went away
             error = broke or translator.error or (
                 None if translator.done else "the provider's stream ended early")
@@ -222,6 +228,11 @@ async def _relay(state: ProxyState, plan: Plan, model: str, attempt: int, opened
     if error is not None:
         log.info("proxy: %s stream failed after its first event: %s", model, error)
         yield error_event(opened.redactor.text(error))
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""  # an async generator that yields nothing
 
 
 def _record(state: ProxyState, plan: Plan, model: str, attempt: int, since: float, *,

@@ -12,7 +12,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -33,7 +33,7 @@ REFRESH_SECONDS = 300.0
 @dataclass
 class ProxyState:
     router: Router
-    client: httpx.AsyncClient
+    client: aiohttp.ClientSession
     providers: dict[str, ProviderConfig]
     settings: Settings
     proxy: ProxySettings
@@ -42,14 +42,19 @@ class ProxyState:
     output_limits: dict[str, int] = field(default_factory=dict)
     _refreshed: float = 0.0
 
+    def timeout(self) -> aiohttp.ClientTimeout:
+        """10 s to connect; a whole answer (or a gap in a stream) may take as long as a
+        completion may (ROUTERX_COMPLETION_TIMEOUT)."""
+        return aiohttp.ClientTimeout(total=None, sock_connect=10.0,
+                                     sock_read=self.settings.completion_timeout)
+
     @classmethod
     def build(cls, router: Router) -> ProxyState:
         settings = load_settings()
         proxy = load_proxy_settings()
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.completion_timeout, connect=10.0),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
-            follow_redirects=False,
+        client = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
+            auto_decompress=False, trust_env=True,  # HTTP(S)_PROXY, as httpx would
         )
         return cls(router=router, client=client, providers=load_providers(settings),
                    settings=settings, proxy=proxy,
@@ -69,7 +74,7 @@ class ProxyState:
 
     async def close(self) -> None:
         await self.recorder.close()
-        await self.client.aclose()
+        await self.client.close()
 
 
 def _output_limits(database_url: str | None) -> dict[str, int]:

@@ -10,15 +10,20 @@ provider's own message. Every message is redacted before it goes anywhere.
 Only the agent's body goes upstream, rebuilt by the dialect, with routerx's own key for
 the provider: no header of the agent's (its Authorization is routerx's token) is ever
 forwarded.
+
+The client is aiohttp rather than httpx (which `router.providers` uses for its few
+requests): relaying a stream is one read per chunk, and aiohttp's C parser spends about
+a quarter of httpx's CPU on it (`scripts/bench_proxy.py`). It honours HTTP(S)_PROXY.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 
 from router.providers.catalog import ProviderConfig
 from router.providers.http import parse_retry_after
@@ -42,39 +47,53 @@ class AttemptFailed(Exception):
         self.status = status
 
 
+# What a broken or silent provider raises while its answer is read.
+READ_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
 @dataclass(frozen=True)
 class Opened:
-    response: httpx.Response
+    response: aiohttp.ClientResponse
     redactor: Redactor
+
+    def close(self) -> None:
+        """Drop the connection (an answer not read to its end cannot be reused)."""
+        self.response.close()
+
+    def release(self) -> None:
+        """Give a fully read connection back to the pool."""
+        self.response.release()
 
 
 def redactor_of(cfg: ProviderConfig) -> Redactor:
     return cfg.keys.redactor if cfg.keys else Redactor(())
 
 
-async def open_response(client: httpx.AsyncClient, cfg: ProviderConfig, dialect: Dialect,
-                        upstream: Upstream, timeout: httpx.Timeout) -> Opened:
+async def open_response(client: aiohttp.ClientSession, cfg: ProviderConfig,
+                        dialect: Dialect, upstream: Upstream, timeout: aiohttp.ClientTimeout
+                        ) -> Opened:
     """Send the request and return the response with its headers read (body unread)."""
     key = cfg.keys.acquire() if cfg.keys else None
     redactor = redactor_of(cfg)
-    headers = {**upstream.headers(key), "accept-encoding": "identity"}
-    request = client.build_request("POST", upstream.url, json=upstream.body, headers=headers,
-                                   timeout=timeout)
+    headers = {**upstream.headers(key), "content-type": "application/json",
+               "accept-encoding": "identity"}
+    body = json.dumps(upstream.body).encode()
     try:
-        response = await client.send(request, stream=True)
-    except httpx.TimeoutException:
+        response = await client.post(upstream.url, data=body, headers=headers, timeout=timeout,
+                                     allow_redirects=False)
+    except TimeoutError:
         raise AttemptFailed(f"{cfg.name} did not answer in time", retryable=True,
                             kind="timeout") from None
-    except httpx.TransportError as exc:
+    except aiohttp.ClientError as exc:
         raise AttemptFailed(f"cannot reach {cfg.name}: {type(exc).__name__}", retryable=True,
                             kind="connection") from None
-    status = response.status_code
+    status = response.status
     if status < 400:
         return Opened(response, redactor)
     try:
         raw = await _read_some(response)
     finally:
-        await response.aclose()
+        response.close()
     said = _said(dialect, raw, redactor)
     if status == 429 and cfg.keys is not None and key is not None:
         wait = parse_retry_after(response.headers.get("retry-after"))
@@ -86,18 +105,11 @@ async def open_response(client: httpx.AsyncClient, cfg: ProviderConfig, dialect:
                         kind="status", status=status)
 
 
-async def _read_some(response: httpx.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
+async def _read_some(response: aiohttp.ClientResponse) -> bytes:
     try:
-        async for chunk in response.aiter_raw():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= _ERROR_BODY_LIMIT:
-                break
-    except httpx.HTTPError:
-        pass  # an error body cut short still says something
-    return b"".join(chunks)[:_ERROR_BODY_LIMIT]
+        return await response.content.read(_ERROR_BODY_LIMIT)
+    except READ_ERRORS:
+        return b""  # no body to quote: the status says enough
 
 
 def _said(dialect: Dialect, raw: bytes, redactor: Redactor) -> str:
@@ -112,15 +124,16 @@ def _said(dialect: Dialect, raw: bytes, redactor: Redactor) -> str:
 async def read_json(opened: Opened, provider: str) -> Any:
     """The whole body of a non-streamed answer, decoded."""
     try:
-        raw = await opened.response.aread()
-    except httpx.TimeoutException:
+        raw = await opened.response.read()
+    except TimeoutError:
+        opened.close()
         raise AttemptFailed(f"{provider} did not finish its answer in time", retryable=True,
                             kind="timeout") from None
-    except httpx.TransportError as exc:
+    except aiohttp.ClientError as exc:
+        opened.close()
         raise AttemptFailed(f"{provider} broke off its answer: {type(exc).__name__}",
                             retryable=True, kind="connection") from None
-    finally:
-        await opened.response.aclose()
+    opened.release()
     try:
         return json.loads(raw)
     except ValueError:

@@ -50,7 +50,8 @@ async def _state(request: Request) -> ProxyState:
     if state is None:
         state = app_state.proxy = ProxyState.build(_router(request))
         state.recorder.start()
-    await state.refresh()
+        await state.refresh()
+    state.refresh_if_stale()
     return state
 
 
@@ -60,7 +61,7 @@ async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
     if getattr(app.state, "router", None) is not None:
         state = app.state.proxy = ProxyState.build(app.state.router)
         state.recorder.start()
-        await state.refresh(force=True)
+        await state.refresh()
     try:
         yield
     finally:

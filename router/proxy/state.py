@@ -8,6 +8,7 @@ recorder.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class ProxyState:
     prices: PriceBook = field(default_factory=PriceBook)
     output_limits: dict[str, int] = field(default_factory=dict)
     _refreshed: float = 0.0
+    _refreshing: asyncio.Task[None] | None = None  # held so the task is not collected
 
     def timeout(self) -> aiohttp.ClientTimeout:
         """10 s to connect; a whole answer (or a gap in a stream) may take as long as a
@@ -60,21 +62,32 @@ class ProxyState:
                    settings=settings, proxy=proxy,
                    recorder=OutcomeRecorder(router, proxy.outcome_batch_ms))
 
-    async def refresh(self, force: bool = False) -> None:
-        """Reload prices and output limits when they are older than REFRESH_SECONDS."""
-        now = time.monotonic()
-        if not force and now - self._refreshed < REFRESH_SECONDS:
-            return
-        self._refreshed = now
+    async def refresh(self) -> None:
+        """Reload prices and output limits (store reads, in the thread pool)."""
+        self._refreshed = time.monotonic()
         try:
-            self.prices = await load_price_book(self.settings, None, self.router.database_url)
+            self.prices = await run_in_threadpool(_price_book, self.settings,
+                                                  self.router.database_url)
             self.output_limits = await run_in_threadpool(_output_limits, self.router.database_url)
         except Exception as exc:  # noqa: BLE001 - the last known prices keep serving
             log.warning("proxy: prices or limits not refreshed: %s", exc)
 
+    def refresh_if_stale(self) -> None:
+        """Start a refresh in the background once the copy is REFRESH_SECONDS old: a
+        request never waits for it."""
+        if time.monotonic() - self._refreshed >= REFRESH_SECONDS:
+            self._refreshed = time.monotonic()
+            self._refreshing = asyncio.get_running_loop().create_task(self.refresh())
+
     async def close(self) -> None:
         await self.recorder.close()
         await self.client.close()
+
+
+def _price_book(settings: Settings, database_url: str | None) -> PriceBook:
+    """The price book from routerx.toml, the store and its cached models.dev copy (never
+    the network: `client=None`)."""
+    return asyncio.run(load_price_book(settings, None, database_url))
 
 
 def _output_limits(database_url: str | None) -> dict[str, int]:

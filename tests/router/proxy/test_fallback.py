@@ -78,9 +78,9 @@ def test_a_stream_that_breaks_before_its_first_event_falls_back(
 
 def test_a_slow_first_event_times_out_and_falls_back(
         providers: Providers, store: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ROUTERX_PROXY_FIRST_BYTE_TIMEOUT", "0.5")
+    monkeypatch.setenv("ROUTERX_PROXY_FIRST_BYTE_TIMEOUT", "2")  # ample under load
     providers.openai.route("POST", "/v1/chat/completions",
-                           Reply(stream=[(3.0, b"data: {}\n\n")]))
+                           Reply(stream=[(8.0, b"data: {}\n\n")]))
     providers.anthropic.route("POST", ANTHROPIC_PATH, Reply(stream=anthropic_stream(["ok"])))
     with serve(store) as served, httpx.stream(
             "POST", f"{served.base_url}/chat/completions",

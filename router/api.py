@@ -23,7 +23,7 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import BackgroundTasks, Body, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,6 +38,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -129,10 +130,33 @@ class OutcomeIn(BaseModel):
     is_exploration: StrictBool = False
 
 
+PinKindIn = Literal["pin", "exclude"]
+
+
+def _pin_scope(kind: str, category: str | None, task_id: str | None,
+               all_categories: bool) -> None:
+    """The combinations a pin or an exclusion allows; InputError names the wrong one."""
+    if kind == "exclude":
+        if task_id is not None:
+            raise InputError("an exclusion applies to a whole category (or all_categories), "
+                             "not one task: leave out task_id")
+        if all_categories == (category is not None):
+            raise InputError("an exclusion names a category or sets all_categories: true "
+                             "(exactly one of them)")
+    elif all_categories or category is None:
+        raise InputError("a pin of kind 'pin' names one category (all_categories goes with "
+                         "kind 'exclude')")
+
+
 class PinIn(BaseModel):
+    """kind `pin` serves `model` in `category` (or one task of it); kind `exclude` never
+    serves `model` in `category`, or in every category with `all_categories`."""
+
     model_config = ConfigDict(extra="forbid")
 
-    category: str = Field(min_length=1, max_length=100)
+    kind: PinKindIn = "pin"
+    category: str | None = Field(default=None, min_length=1, max_length=100)
+    all_categories: StrictBool = False
     model: str = Field(min_length=1, max_length=300, description="provider/model")
     task_id: str | None = Field(default=None, max_length=200, description="pin one task only")
     duration: Annotated[str | None, AfterValidator(_duration)] = Field(
@@ -141,11 +165,19 @@ class PinIn(BaseModel):
 
     @field_validator("category")
     @classmethod
-    def _category(cls, value: str) -> str:
+    def _category(cls, value: str | None) -> str | None:
         try:
-            return check_category(value)
+            return None if value is None else check_category(value)
         except InputError as exc:
             raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _scope(self) -> PinIn:
+        try:
+            _pin_scope(self.kind, self.category, self.task_id, self.all_categories)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+        return self
 
     @field_validator("model")
     @classmethod
@@ -380,24 +412,48 @@ def create_app(
 
     @app.post("/v1/pins", tags=["pins"], status_code=201)
     def add_pin(r: RouterDep, body: PinIn) -> dict[str, Any]:
-        """Pin a model for a category or one task; a model not in the catalogue or
-        retired: 422 with the reason."""
+        """Pin a model for a category or one task (kind `pin`), or pin it out of a
+        category or every category (kind `exclude`); a model not in the catalogue, a
+        retired or excluded model to pin, or a pinned model to exclude: 422 with the
+        reason."""
         duration = parse_duration(body.duration) if body.duration is not None else None
+        if body.kind == "exclude":
+            return r.exclude(body.category, body.model, duration=duration,
+                             note=body.note).to_dict()
+        assert body.category is not None  # PinIn._scope
         return r.pin(body.category, body.model, task_id=body.task_id, duration=duration,
                      note=body.note).to_dict()
 
     @app.delete("/v1/pins", tags=["pins"])
     def delete_pin(
         r: RouterDep,
-        category: Annotated[str, Query(min_length=1, max_length=100)],
+        category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
         task_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+        kind: PinKindIn = "pin",
+        model: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
+        all_categories: bool = False,
     ) -> dict[str, Any]:
-        """Remove the pin of a category (or of one task); none there: 404."""
+        """Remove the pin of a category (or of one task), or with `kind=exclude&model=M`
+        lift an exclusion (of a category, or `all_categories=true`); none there: 404."""
+        _pin_scope(kind, category, task_id, all_categories)
+        if kind == "exclude":
+            if model is None:
+                raise InputError("kind=exclude needs model=M: the model whose exclusion to lift")
+            check_model_id(model, "model")
+            if category is not None:
+                check_category(category, "category")
+            try:
+                r.unexclude(category, model)
+            except InputError as exc:
+                raise _NotFound(str(exc)) from None
+            return {"unpinned": True, "kind": kind, "category": category or "*",
+                    "model": model}
+        assert category is not None  # _pin_scope
         try:
             r.unpin(category, task_id=task_id)
         except InputError as exc:
             raise _NotFound(str(exc)) from None
-        return {"unpinned": True, "category": category, "task_id": task_id}
+        return {"unpinned": True, "kind": kind, "category": category, "task_id": task_id}
 
     @app.post("/v1/outcomes", tags=["routing"], status_code=201,
               openapi_extra=_outcomes_schema())

@@ -16,7 +16,7 @@ from router.beliefs import PosteriorBook
 from router.errors import RoutingError
 from router.exploration import ExplorationStatus
 from router.pins import PinBook
-from router.routing_table import RoutingTable
+from router.routing_table import CategoryTable, RoutingTable
 from router.selection import Selection
 from router.strategies import CHAIN, RouteRequest, Strategy
 from router.tasks_state import TaskSnapshot
@@ -75,16 +75,27 @@ class RoutingCore:
 
     # -- routing ------------------------------------------------------------------------
 
-    def resolve(self, category: str) -> tuple[str, str]:
-        """(category to route, note for the reason); unknown -> the default category."""
+    def resolve(self, category: str) -> tuple[CategoryTable, str]:
+        """(table to route, note for the reason). An unknown category, or one with no
+        usable model (every model retired or pinned out, or its fallback table emptied
+        by a redefinition), is answered by the default category, and the note says so."""
         categories = self.table.categories
-        if category in categories:
-            return category, ""
+        table = categories.get(category)
+        if table is not None and table.models:
+            return table, ""
         default = self.default_category
-        if default in categories:
-            return default, (
-                f"category {category!r} is unknown, so the default category {default!r} "
-                "answered; "
+        fallback = categories.get(default)
+        why = "is unknown" if table is None else f"has no usable model ({table.why_empty()})"
+        if fallback is not None and fallback.models:
+            return fallback, (
+                f"category {category!r} {why}, so the default category {default!r} answered; "
+            )
+        if table is not None and category == default:
+            raise RoutingError(f"category {category!r} has no usable model: {table.why_empty()}")
+        if fallback is not None:
+            raise RoutingError(
+                f"category {category!r} {why}, and the default category {default!r} "
+                f"(ROUTERX_DEFAULT_CATEGORY) has no usable model either: {fallback.why_empty()}"
             )
         known = ", ".join(sorted(categories)) or "(none)"
         raise RoutingError(
@@ -101,12 +112,8 @@ class RoutingCore:
         task_id: str | None = None,
         task: TaskSnapshot | None = None,
     ) -> Selection:
-        resolved, note = self.resolve(category)
-        table = self.table.categories[resolved]
-        if not table.models:
-            raise RoutingError(
-                f"category {resolved!r} has no usable model: {table.why_empty()}"
-            )
+        table, note = self.resolve(category)
+        resolved = table.category
         excluded = frozenset(exclude)
         allowed = None
         if excluded:

@@ -50,6 +50,17 @@ def shown(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit + 2 else f"{text[:limit]}... ({len(text)} characters)"
 
 
+def visible(value: object) -> str:
+    """`str(value)` with every control, format and line-separator character shown as a
+    Python escape (`\\x1b`, `\\u202e`), so one value is one inert line on a terminal,
+    in a chart or in a page. For values stored before these rules (an old store may
+    hold an id with an ESC in it) and for values that never had to pass them."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def bad_character(value: str) -> str | None:
     """The first character the rule forbids, as `U+XXXX (NAME)`, or None."""
     for char in value:

@@ -31,15 +31,22 @@ from router.core import RoutingCore
 from router.errors import InputError, UnknownNameError
 from router.exploration import ExplorationStatus, read_exploration, write_exploration
 from router.outcomes import OutcomeRecord, insert_outcomes, load_outcomes
-from router.pins import PinEntry, load_pin_book, remove_pin, set_pin
+from router.pins import (
+    PinEntry,
+    load_pin_book,
+    remove_exclusion,
+    remove_pin,
+    set_exclusion,
+    set_pin,
+)
 from router.reward import rewards as compute_rewards
 from router.router_config import RouterConfig, load_router_config
 from router.routing_table import RoutingTable, load_routing_table
 from router.selection import Selection
 from router.store import get_engine, session_scope
-from router.store.models import Model
+from router.store.models import ALL_CATEGORIES, Model
 from router.store.types import utcnow
-from router.store.versions import EXPLORATION, PINS, ROUTING_KEYS, read_versions
+from router.store.versions import EXPLORATION, ROUTING_KEYS, read_versions
 from router.tasks_state import load_task, record_task_outcomes, save_route
 from router.tracker import ModelPerformance, PerformanceTracker
 
@@ -174,14 +181,18 @@ class Router:
             self._tick_lock.release()
 
     def _reload(self) -> None:
+        """Reload what a moved version counter guards; also the table and pins when an
+        operator's exclusion ran out (no counter moves for that)."""
         with Session(self._engine) as session:
             versions = read_versions(session, ROUTING_KEYS)
-            if versions == self._versions:
+            lapsed = utcnow().timestamp() >= self._core.table.expires_ts
+            if versions == self._versions and not lapsed:
                 return
             changed = {k for k in versions if versions[k] != self._versions.get(k)}
-            table = load_routing_table(session) if changed - {EXPLORATION, PINS} else None
+            routing = lapsed or bool(changed - {EXPLORATION})
+            table = load_routing_table(session) if routing else None
             status = read_exploration(session) if EXPLORATION in changed else None
-            pins = load_pin_book(session) if changed - {EXPLORATION} else None
+            pins = load_pin_book(session) if routing else None
         with self._lock:
             if pins is not None:
                 self._core.set_pins(pins)
@@ -245,6 +256,30 @@ class Router:
     def unpin(self, category: str, *, task_id: str | None = None) -> None:
         with session_scope(self.database_url) as session:
             remove_pin(session, category, task_id=task_id)
+        self.refresh(force=True)
+
+    def exclude(
+        self,
+        category: str | None,
+        model: str,
+        *,
+        duration: timedelta | None = None,
+        created_by: str | None = None,
+        note: str | None = None,
+    ) -> PinEntry:
+        """Pin `model` out of `category` (None: out of every category) for every router
+        sharing the store: no strategy serves it there, and a task on it moves on.
+        Refused while an operator pin serves that model there."""
+        with session_scope(self.database_url) as session:
+            entry = set_exclusion(session, ALL_CATEGORIES if category is None else category,
+                                  model, duration=duration, created_by=created_by, note=note)
+        self.refresh(force=True)
+        return entry
+
+    def unexclude(self, category: str | None, model: str) -> None:
+        """Lift an exclusion made by `exclude` with the same category (or None)."""
+        with session_scope(self.database_url) as session:
+            remove_exclusion(session, ALL_CATEGORIES if category is None else category, model)
         self.refresh(force=True)
 
     # -- outcomes -----------------------------------------------------------------------

@@ -18,6 +18,8 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from router.ids import visible
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
@@ -39,15 +41,6 @@ def __getattr__(name: str) -> Any:
     if name == "err_console":
         return _console(True)
     raise AttributeError(name)
-
-
-def visible(value: object) -> str:
-    """`str(value)` with every control, format and line-separator character shown as a
-    Python escape (`\\x1b`, `\\u202e`), so one value is one inert line on a terminal."""
-    text = str(value)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def text(value: object, style: str = "") -> Text:

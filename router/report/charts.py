@@ -6,7 +6,8 @@ matplotlib is imported inside these functions only: `router` must stay importabl
 touched: PNGs are drawn by the Agg canvas, SVGs by the SVG canvas, and several reports
 can be rendered from threads of one process (the Prefect worker) side by side.
 SVG text is kept as text (`svg.fonttype: none`), so model names on the charts can be
-searched and selected in the page.
+searched and selected in the page. Every outside value drawn (a model id, a category, a
+benchmark) goes through `label()`, the charts' counterpart of the CLI's `text()`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from router.ids import visible
 from router.report.data import PlacementRow, PosteriorSeries, ScoreRow
 from router.report.shaping import frontier_path, pareto_frontier
 
@@ -38,6 +40,17 @@ RC = {
     "axes.titlesize": 10.0,
     "axes.titleweight": "bold",
 }
+
+
+def label(value: object) -> str:
+    """An outside value as chart text, drawn literally.
+
+    Control characters (an id stored by an older routerx may hold an ESC) are shown as
+    escapes, as the CLI shows them: no font has a glyph for them ("Glyph 27 missing")
+    and they are not allowed in the page's SVG. `$` is escaped, since matplotlib reads
+    text between two of them as mathematics.
+    """
+    return visible(value).replace("$", r"\$")
 
 
 def _figure(height: float) -> Figure:
@@ -62,7 +75,7 @@ def hierarchy_figure(rows: Sequence[PlacementRow]) -> Figure:
     for bar, row in zip(bars, rows, strict=True):
         if row.provisional:
             bar.set_hatch("///")
-    ax.set_yticks(y, [f"L{r.layer}  {r.model}" for r in rows])
+    ax.set_yticks(y, [f"L{r.layer}  {label(r.model)}" for r in rows])
     ax.invert_yaxis()
     ax.axvline(0.0, color="#333333", linewidth=0.6)
     ax.set_xlabel("rank score (higher is better; layers 1 best .. 6)")
@@ -98,10 +111,10 @@ def pass_at_1_figure(benchmark: str, rows: Sequence[ScoreRow]) -> Figure:
     ax.barh(y, p, color="#74a9cf", edgecolor="#2b8cbe", linewidth=0.5)
     ax.errorbar(p, y, xerr=np.clip(err, 0.0, None), fmt="none", ecolor="#08306b",
                 elinewidth=1.2, capsize=3)
-    ax.set_yticks(y, [f"{r.model}  (n={r.n_tasks})" for r in rows])
+    ax.set_yticks(y, [f"{label(r.model)}  (n={r.n_tasks})" for r in rows])
     ax.invert_yaxis()
     ax.set_xlim(0.0, 1.12)
-    ax.set_xlabel(f"{benchmark} pass@1 with 95% confidence interval")
+    ax.set_xlabel(f"{label(benchmark)} pass@1 with 95% confidence interval")
     for yi, r in enumerate(rows):
         ax.annotate(f"{r.pass_at_1:.3f} [{r.ci_low:.2f}, {r.ci_high:.2f}]", (r.ci_high, yi),
                     xytext=(5, 0), textcoords="offset points", va="center", fontsize=8)
@@ -128,9 +141,9 @@ def cost_figure(benchmark: str, rows: Sequence[ScoreRow]) -> Figure | None:
     ax.scatter(cost[~on], score[~on], s=36, color="#bdbdbd", edgecolor="black", zorder=2,
                label="dominated")
     for c, s, r in zip(cost, score, known, strict=True):
-        ax.annotate(r.model, (c, s), xytext=(5, 4), textcoords="offset points", fontsize=8)
+        ax.annotate(label(r.model), (c, s), xytext=(5, 4), textcoords="offset points", fontsize=8)
     ax.set_ylim(min(0.0, float(score.min())), 1.05)
-    ax.set_xlabel(f"{benchmark}: USD per solved task")
+    ax.set_xlabel(f"{label(benchmark)}: USD per solved task")
     ax.set_ylabel("pass@1")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig
@@ -172,11 +185,11 @@ def latency_figure(benchmark: str, rows: Sequence[ScoreRow]) -> Figure | None:
                     for r in known], dtype=float)
     ax.barh(y, np.nan_to_num(p95), color=P95_COLOUR, label="p95", height=0.7)
     ax.barh(y, p50, color=P50_COLOUR, label="p50", height=0.45)
-    ax.set_yticks(y, [r.model for r in known])
+    ax.set_yticks(y, [label(r.model) for r in known])
     ax.invert_yaxis()
     top = float(np.nanmax(np.concatenate([p50, p95])))
     ax.set_xlim(0.0, top * 1.35)
-    ax.set_xlabel(f"{benchmark}: latency per completion (ms)")
+    ax.set_xlabel(f"{label(benchmark)}: latency per completion (ms)")
     for yi, (a, b) in enumerate(zip(p50, p95, strict=True)):
         text = f"p50 {a:,.0f} / p95 " + ("n/a" if np.isnan(b) else f"{b:,.0f}") + " ms"
         ax.annotate(text, (np.nanmax([a, b]), yi), xytext=(5, 0), textcoords="offset points",
@@ -201,8 +214,9 @@ def posterior_figure(category: str, series: Sequence[PosteriorSeries]) -> Figure
         # the last value is drawn on to the category's end, so it shows as a step too
         x: Any = list(s.times) + [end] if by_time else np.append(s.position + 1, end)
         mean, sd = np.append(s.mean, s.mean[-1]), np.append(s.sd, s.sd[-1])
+        plural = "" if s.outcomes == 1 else "s"
         line, = ax.step(x, mean, where="post", linewidth=1.4,
-                        label=f"{s.model} ({s.outcomes} outcome{'' if s.outcomes == 1 else 's'})")
+                        label=f"{label(s.model)} ({s.outcomes} outcome{plural})")
         ax.fill_between(x, mean - sd, mean + sd, step="post", alpha=0.15,
                         color=line.get_color(), linewidth=0)
     ax.set_ylim(0.0, 1.0)
@@ -213,9 +227,9 @@ def posterior_figure(category: str, series: Sequence[PosteriorSeries]) -> Figure
         locator = mdates.AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        ax.set_xlabel(f"{category}: time of outcome (UTC)")
+        ax.set_xlabel(f"{label(category)}: time of outcome (UTC)")
     else:
-        ax.set_xlabel(f"{category}: outcomes recorded")
+        ax.set_xlabel(f"{label(category)}: outcomes recorded")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig
 

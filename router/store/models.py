@@ -336,12 +336,24 @@ class PriceCatalog(SQLModel, table=True):
 # --- operator pins and task state ------------------------------------------------------
 
 
+class PinKind(StrEnum):
+    """What an operator's pin does: serve its model, or never serve it (pin it out)."""
+
+    PIN = "pin"
+    EXCLUDE = "exclude"
+
+
+# The `category` of an exclusion that applies to every category, present and future.
+ALL_CATEGORIES = "*"
+
+
 class Pin(SQLModel, table=True):
-    """An operator's override: route `category` (or one task of it) to `model_id`.
+    """An operator's override: route `category` (or one task of it) to `model_id`, or
+    (kind `exclude`) never route `category` to `model_id`.
 
     Stored, not configured, so every router process sharing the store obeys it and it
     survives restarts. `task_id` None pins the whole category; `expires_at` None never
-    expires.
+    expires. An exclusion names a category (or `ALL_CATEGORIES`), never a task.
     """
 
     __tablename__ = "pin"
@@ -351,6 +363,7 @@ class Pin(SQLModel, table=True):
     category: str = Field(max_length=100)
     task_id: str | None = Field(default=None, max_length=200)
     model_id: str = Field(max_length=300)
+    kind: str = Field(default=PinKind.PIN, max_length=20)
     expires_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts(default_factory=utcnow)
     created_by: str | None = Field(default=None, max_length=100)

@@ -20,7 +20,8 @@ class FallbackTableStrategy:
         index = 0 if allowed is None else allowed[0]
         table = request.table
         version = f"v{table.version}" if table.version else "(from placements)"
-        reason = f"fallback table {version} for {table.category!r}: first usable model"
+        reason = (f"fallback table {version} for {table.category!r}: first usable model"
+                  f"{table.pinned_out_note}")
         if index:
             reason += f" after excluding {index} ahead of it"
         return make_selection(

@@ -7,6 +7,8 @@ Three answers, from the task's stored state (`router.tasks_state`):
   failed with;
 - reverted: its last failure was an exploration choice, so it leaves exploration for
   the best-known model (highest posterior mean) it has not failed with;
+- pinned out: an operator excluded its model from the category since, so it moves to
+  the first model of the fallback chain it has not failed with;
 - sticky: otherwise it keeps its model, so a task does not hop between models midway.
 
 With no state (a new task, or none named) it passes, after narrowing the request so
@@ -35,11 +37,7 @@ class TaskStickinessStrategy:
         stuck = task.consecutive_failures >= ctx.stuck_after
         if task.model is not None and (stuck or task.revert):
             if not usable:
-                raise RoutingError(
-                    f"task {task.task_id!r} has failed with every candidate of category "
-                    f"{request.category!r} left to it ({', '.join(sorted(failed))}); "
-                    "start a new task id or pin a model with `routerx pin --task-id`"
-                )
+                raise _exhausted(task.task_id, request.category, failed)
             if stuck:
                 index = usable[0]
                 reason = (
@@ -58,6 +56,15 @@ class TaskStickinessStrategy:
             return make_selection(
                 request, index, strategy=self.name, is_exploration=False, reason=reason
             )
+        if task.model in request.table.pinned_out:
+            if not usable:
+                raise _exhausted(task.task_id, request.category, failed)
+            return make_selection(
+                request, usable[0], strategy=self.name, is_exploration=False,
+                reason=f"task {task.task_id!r} was on {task.model}, which an operator "
+                f"excluded from {request.category!r}: next model of the fallback chain it "
+                "has not failed with",
+            )
         if task.model in models and task.model not in request.exclude:
             runs = task.consecutive_failures
             how = "its outcomes so far succeeded" if not runs else (
@@ -75,3 +82,11 @@ class TaskStickinessStrategy:
             request.allowed = usable
             request.exclude = request.exclude | failed
         return None
+
+
+def _exhausted(task_id: str, category: str, failed: frozenset[str]) -> RoutingError:
+    return RoutingError(
+        f"task {task_id!r} has failed with every candidate of category {category!r} left "
+        f"to it ({', '.join(sorted(failed))}); start a new task id or pin a model with "
+        "`routerx pin --task-id`"
+    )

@@ -87,6 +87,51 @@ def test_retired_models_are_skipped_and_an_all_retired_category_explains(
         r.route(CATEGORY)
 
 
+def test_an_empty_category_routes_as_an_unknown_one(database_url: str) -> None:
+    """`multi-file` redefined: the next placement empties its fallback table; its routes
+    go to the default category with the reason saying so, never a hard failure."""
+    from router.placements import write_fallback_table
+    from router.store.models import Placement
+    from router.store.versions import PLACEMENTS
+
+    seed(database_url, doc(3))
+    seed(database_url, doc(2, category="multi-file", prefix="lite"))
+    r = router.Router(database_url, config=NOW)
+    assert r.route("multi-file").model == "lite/model-0:8b"
+    with session_scope(database_url) as s:  # what the placing step writes for it
+        for row in s.exec(select(Placement).where(Placement.category == "multi-file")):
+            s.delete(row)
+        write_fallback_table(s, "multi-file", [])
+        bump_version(s, PLACEMENTS)
+    for task_id in (None, "t1"):
+        sel = r.route("multi-file", task_id=task_id)
+        assert (sel.model, sel.category, sel.fallbacks) == (M0, CATEGORY, (M1, M2))
+        assert sel.reason.startswith(
+            "category 'multi-file' has no usable model (its fallback table is empty), so the "
+            "default category 'code-generation' answered; fallback table v1")
+    r.record(M0, category=sel.category, success=True)  # the outcome goes to the default
+    # every model retired: the same
+    seed(database_url, doc(2, category="multi-file", prefix="lite"))
+    with session_scope(database_url) as s:
+        for i in range(2):
+            s.get(Model, f"lite/model-{i}:8b").status = ModelStatus.RETIRED
+        bump_version(s, CATALOG)
+    assert r.route("multi-file").reason.startswith(
+        "category 'multi-file' has no usable model (lite/model-0:8b is retired; lite/model-1:8b "
+        "is retired), so the default category")
+    # with the default category empty too, the error names both
+    with session_scope(database_url) as s:
+        for i in range(3):
+            s.get(Model, f"prov/model-{i}:8b").status = ModelStatus.RETIRED
+        bump_version(s, CATALOG)
+    with pytest.raises(RoutingError, match="category 'multi-file' has no usable model .*, and "
+                       "the default category 'code-generation' .* has no usable model either: "
+                       "prov/model-0:8b is retired"):
+        r.route("multi-file")
+    with pytest.raises(RoutingError, match="category 'x' is unknown, and the default"):
+        r.route("x")
+
+
 def test_cache_refreshes_when_the_placements_version_moves(database_url: str) -> None:
     seed(database_url, doc(2))
     slow = router.Router(database_url, config=RouterConfig(refresh_seconds=3600))

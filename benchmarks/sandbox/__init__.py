@@ -16,9 +16,10 @@ two processes that share nothing but a narrow call channel:
   and the prompt's own helpers, and calls the candidate through proxies for the names
   the test uses. Return values and exceptions come back as plain data decoded by the
   judge with builtin types only (``values``), so an object that equals everything
-  arrives as an opaque value that equals only itself. The judge runs as another user,
-  outside the candidate's PID namespace (it cannot be named, signalled or traced from
-  there), and its report reaches the worker over a socket the candidate never holds.
+  arrives as an opaque value that equals only itself. The judge runs outside the
+  candidate's PID namespace (it cannot be named, signalled or traced from there), as
+  another user (except in ``userns``'s single-uid mode, which has only one), and its
+  report reaches the worker over a socket the candidate never holds.
 
 The verdict is decided only by the judge and, from outside, by the worker: ``passed``
 means the judge ran the whole test with every call answered. ``failed`` (an

@@ -20,11 +20,12 @@ call channel:
   and the judge remembers it).
 
 The candidate cannot reach this process: it is not in the candidate's PID namespace
-(so it cannot be named, signalled or traced from there), runs as another user, and
-shares no descriptor with it but the call channel's two pipes. Its report (a status
-for tests that ran to the end, or why the channel broke) reaches the worker over the
-judge's own socket, which no candidate ever holds; the worker classifies the
-candidate's end (exit, signal, CPU time) itself.
+(so it cannot be named, signalled or traced from there), runs as another user (where
+there is one: ``userns``'s single-uid mode has only one uid), and shares no descriptor
+with it but the call channel's two pipes. Its report (a status for tests that ran to
+the end, or why the channel broke) reaches the worker over the judge's own socket,
+which no candidate ever holds; the worker classifies the candidate's end (exit,
+signal, CPU time) itself.
 
 One judge process serves a worker's samples one after another (``Judge``), each test
 in fresh globals: forking a judge per sample would double the forks a sample costs.

@@ -43,7 +43,8 @@ from benchmarks.swebench.patches import FileDiff, Hunk, Patch, parse_patch
 RECORDER_MODULE = "routerx_swebench_report"
 
 TEST_DIR_NAMES = frozenset({"tests", "test", "testing"})
-WHOLE_FILES = frozenset({"conftest.py", "pytest.ini", ".pytest.ini", "tox.ini",
+WHOLE_FILES = frozenset({"conftest.py", "pytest.ini", ".pytest.ini", "pytest.toml",
+                         ".pytest.toml", "tox.ini",
                          f"{RECORDER_MODULE}.py", "runtests.py"})
 SECTIONED_FILES = frozenset({"setup.cfg", "pyproject.toml"})
 _TEST_MODULE = re.compile(r"^(test_.*|.*_test|tests)\.py$")
@@ -197,6 +198,33 @@ def screen(model_patch: str, *, test_files: Collection[str], test_cmd: str = "",
                     "" if owns_runner else _reach_into_runner(kept))
 
 
+#: files Python or pytest would load whose code the screen cannot read: compiled
+#: modules (an unchecked-hash .pyc is imported without its source), path files, and a
+#: distribution's metadata (its entry_points.txt registers pytest11 plugins, which
+#: pytest loads from any such directory on sys.path, the checkout included)
+_COMPILED_SUFFIXES = frozenset({".pyc", ".pyo", ".pyd", ".so", ".pth", ".egg"})
+_METADATA_DIRS = (".dist-info", ".egg-info")
+#: binary patches are read only for these (pictures and documents); any other file a
+#: binary patch writes could be code or configuration the screen never sees
+_BINARY_DATA_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".svg",
+                                   ".pdf", ".webp", ".tif", ".tiff", ".ttf", ".otf",
+                                   ".woff", ".woff2", ".wav", ".mp3", ".ogg"})
+
+
+def _unreadable(diff: FileDiff) -> str:
+    """Why ``diff`` writes code the screen cannot read ("" when it does not)."""
+    path = PurePosixPath(diff.path)
+    if path.suffix.lower() in _COMPILED_SUFFIXES or "__pycache__" in path.parts \
+            or path.name == "entry_points.txt" \
+            or any(part.endswith(_METADATA_DIRS) for part in path.parts):
+        return (f"{diff.path} would load code the screen cannot read (compiled modules, "
+                ".pth files, distribution metadata and its plugin entry points)")
+    if any(line.startswith("GIT binary patch") for line in diff.header) \
+            and path.suffix.lower() not in _BINARY_DATA_SUFFIXES:
+        return f"{diff.path} is written by a binary patch, which the screen cannot read"
+    return ""
+
+
 def _reach_into_runner(files: Iterable[FileDiff]) -> str:
     """Why the remaining source is refused ("" when it is not): it names pytest's or
     pluggy's internals, or adds a module that would run before or instead of pytest."""
@@ -204,6 +232,9 @@ def _reach_into_runner(files: Iterable[FileDiff]) -> str:
         if diff.new_path and _shadows_runner(diff.new_path):
             return (f"{diff.new_path} would shadow the test runner or run at interpreter "
                     "start (pytest, _pytest, pluggy, sitecustomize)")
+        unreadable = _unreadable(diff) if diff.new_path else ""
+        if unreadable:
+            return unreadable
         for hunk in diff.hunks:
             for line in hunk.body:
                 if line[:1] != "+":

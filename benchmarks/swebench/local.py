@@ -307,7 +307,7 @@ class LocalExecutor:
                                    f"{result.returncode}): " + _tail(output, 300).strip(),
                                    log_tail=_tail(output), network=network)
         if recording is not None and runs_pytest(spec.test_cmd):
-            reason = contradiction(read_recording(recording), status_map,
+            reason = contradiction(read_recording(recording, output), status_map,
                                    lambda text: parse_log(instance, text, spec.parser),
                                    [*instance.fail_to_pass, *instance.pass_to_pass])
             if reason:

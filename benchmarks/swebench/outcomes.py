@@ -59,19 +59,42 @@ class Recording:
         return {**self.logged, **self.made}
 
 
-def read_recording(path: Path) -> Recording:
-    """Parse the recorder's file; conflicting records for one phase are a problem
-    (the file was written to by something other than the recorder)."""
+#: the mark of the recorder's lines in the test output (``report_plugin.MARK``)
+STREAM_MARK = "@routerx-outcome "
+
+
+def streamed(output: str) -> list[str]:
+    """The records the recorder wrote to the test output, in order."""
+    return [line.split(STREAM_MARK, 1)[1] for line in output.splitlines()
+            if STREAM_MARK in line]
+
+
+def read_recording(path: Path, output: str | None = None) -> Recording:
+    """Parse the recorder's records; conflicting records for one phase are a problem
+    (something other than the recorder wrote them). With the test run's ``output``,
+    the records are those the recorder wrote there (which the code under test cannot
+    take back), and a file that says anything else was rewritten."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return Recording()
+        if output is None:
+            return Recording()
+        text = ""
+    if output is not None:
+        lines = streamed(output)
+        if [line for line in text.splitlines() if line.strip()] != lines:
+            return _parse(lines, ["the recording file differs from the records pytest's "
+                                  "recorder wrote to the test output: it was rewritten"])
+        return _parse(lines, [])
+    return _parse(text.splitlines(), [])
+
+
+def _parse(lines: list[str], problems: list[str]) -> Recording:
     started = False
     tables: dict[str, dict[tuple[str, str], tuple[str, bool]]] = {"made": {}, "logged": {},
                                                                   "collect": {}}
-    problems: list[str] = []
     raised: set[tuple[str, str]] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         try:
             record = json.loads(line)
             event = record["event"]

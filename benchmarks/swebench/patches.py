@@ -83,17 +83,37 @@ class Patch:
         return self.preamble + "".join(f.text for f in self.files)
 
 
+def _unquote(value: str) -> str:
+    """A path as git writes it, C-quoted (``"b/\\143onftest.py"``) or not, as git apply
+    reads it. Every place a path appears is read this way: a name the screen read
+    differently from git (an escaped ``conftest.py`` in a binary diff's header or a
+    ``rename to`` line) would let test infrastructure through."""
+    if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+        return value[1:-1].encode("utf-8").decode("unicode_escape").encode(
+            "latin-1").decode("utf-8", errors="replace")
+    return value
+
+
 def _strip_path(raw: str) -> str | None:
     """``a/x/y.py`` (or ``b/``), possibly quoted or followed by a timestamp -> ``x/y.py``."""
-    value = raw.split("\t", 1)[0].strip()
-    if value.startswith('"') and value.endswith('"') and len(value) >= 2:
-        value = value[1:-1].encode("utf-8").decode("unicode_escape").encode(
-            "latin-1").decode("utf-8", errors="replace")
+    value = _unquote(raw.split("\t", 1)[0].strip())
     if value == "/dev/null":
         return None
     if value.startswith(("a/", "b/")):
         value = value[2:]
     return str(PurePosixPath(value)) if value else None
+
+
+_QUOTED_HEADER = re.compile(r'^diff --git ("(?:[^"\\]|\\.)*"|\S+) ("(?:[^"\\]|\\.)*"|\S+)\s*$')
+
+
+def _git_header_paths(line: str, match: re.Match[str]) -> tuple[str | None, str | None]:
+    """Both paths of a ``diff --git`` line, unquoted as git does (quoted paths may carry
+    octal escapes); unquoted names with spaces fall back to the plain pattern."""
+    quoted = _QUOTED_HEADER.match(line)
+    if quoted and '"' in line:
+        return _strip_path(quoted.group(1)), _strip_path(quoted.group(2))
+    return match.group(1), match.group(2)
 
 
 def _is_file_start(lines: list[str], i: int) -> bool:
@@ -147,7 +167,7 @@ def _read_file(lines: list[str], i: int) -> tuple[FileDiff, int]:
     git = _GIT_HEADER.match(lines[i].rstrip("\n"))
     old_path = new_path = None
     if git:
-        old_path, new_path = git.group(1), git.group(2)
+        old_path, new_path = _git_header_paths(lines[i].rstrip("\n"), git)
     i += 1
     while i < len(lines) and not _HUNK.match(lines[i]):
         line = lines[i]
@@ -162,10 +182,10 @@ def _read_file(lines: list[str], i: int) -> tuple[FileDiff, int]:
             old_path = None
         elif line.startswith("deleted file mode"):
             new_path = None
-        elif line.startswith("rename from "):
-            old_path = line[len("rename from "):].strip()
-        elif line.startswith("rename to "):
-            new_path = line[len("rename to "):].strip()
+        elif line.startswith(("rename from ", "copy from ")):
+            old_path = _unquote(line.split(" ", 2)[2].strip())
+        elif line.startswith(("rename to ", "copy to ")):
+            new_path = _unquote(line.split(" ", 2)[2].strip())
         i += 1
     if not git:  # "--- a/x" then "+++ b/x": the first header line was the --- line
         old_path = _strip_path(header[0][4:])

@@ -25,6 +25,17 @@ import os
 import pytest
 
 _STATE = {"out": None, "config": None}
+#: Each record also goes, as a line with this mark, to the test run's own output
+#: through a copy of stdout taken when pytest imports this plugin (before any conftest
+#: or tested code runs, and before pytest captures fd 1). The file can be rewritten by
+#: the code under test (an atexit handler after pytest closed it); output already
+#: written cannot be taken back, so the judge reads the records from the output and
+#: rejects a file that differs.
+MARK = "@routerx-outcome "
+try:
+    _STREAM = os.dup(1)
+except OSError:
+    _STREAM = None
 
 
 def pytest_addoption(parser):
@@ -52,8 +63,14 @@ def pytest_unconfigure(config):
 def _write(record):
     out = _STATE["out"]
     if out is not None:
-        out.write(json.dumps(record) + "\n")
+        line = json.dumps(record) + "\n"
+        out.write(line)
         out.flush()
+        if _STREAM is not None:
+            try:
+                os.write(_STREAM, ("\n" + MARK + line).encode("utf-8"))
+            except OSError:
+                pass
 
 
 def _record(event, report, when, raised=None):

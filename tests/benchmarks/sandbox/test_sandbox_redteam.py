@@ -406,3 +406,43 @@ def test_the_judges_stand_in_exception_classes_are_bounded() -> None:
         decode_exception({"type": f"Flood{i}", "bases": ["Exception"],
                           "args": {"t": "tuple", "v": []}}, lambda *_: None)
     assert len(values._STAND_INS) <= values._STAND_INS_KEPT
+
+
+# -- neighbours in the same batch ---------------------------------------------------------
+#: name -> a completion of HumanEval/0 that attacks the samples around it
+INTERFERENCE: dict[str, str] = {
+    "cpu_spinners": (CLOSE + "    import os\n"
+                     "    for _ in range(40):\n"
+                     "        try:\n            if os.fork() == 0:\n"
+                     "                while True:\n                    pass\n"
+                     "        except OSError:\n            break\n"
+                     "    while True:\n        pass\n"),
+    "thread_bomb": (CLOSE + "    import threading, time\n"
+                    "    while True:\n"
+                    "        try:\n"
+                    "            threading.Thread(target=time.sleep, args=(60,)).start()\n"
+                    "        except RuntimeError:\n            time.sleep(60)\n"),
+    "descriptor_exhaustion": (CLOSE + "    import os, time\n    held = []\n"
+                              "    while True:\n        try:\n"
+                              "            held.append(os.pipe())\n"
+                              "        except OSError:\n            time.sleep(60)\n"),
+    "memory_to_the_limit": (CLOSE + "    held = []\n    while True:\n"
+                            "        held.append(bytearray(16 << 20))\n"),
+    "scratch_to_the_cap": (CLOSE + "    import os\n    with open('fill', 'wb') as fh:\n"
+                           "        while True:\n            fh.write(b'x' * (1 << 20))\n"),
+    "signals_to_everyone": (CLOSE + "    import os, signal\n"
+                            "    for sig in (signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM):\n"
+                            "        for pid in (-1, 0, *range(1, 4096)):\n"
+                            "            try:\n                os.kill(pid, sig)\n"
+                            "            except OSError:\n                pass\n"
+                            "    return True\n"),
+}
+
+
+def test_a_sample_cannot_break_its_neighbours(sandbox: Sandbox) -> None:
+    task = humaneval_task("HumanEval/0")
+    pairs = [(HUMANEVAL.job(task, task.reference, 5.0), HUMANEVAL.job(task, attack, 4.0))
+             for attack in INTERFERENCE.values()]
+    verdicts = dict(zip(INTERFERENCE, _batch(sandbox, pairs), strict=True))
+    for name, verdict in verdicts.items():
+        assert verdict.status not in ("passed", "sandbox"), (name, verdict)

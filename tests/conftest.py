@@ -8,6 +8,7 @@ temporary directory, so a test can never poll a real provider or touch a real st
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +29,33 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
+_PYTEST_PID = os.getpid()
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a CI timeout, `kill`) stops the run as Ctrl-C does, so fixtures and
+    `finally` blocks stop every server the tests started instead of leaving them."""
+    if os.getpid() != _PYTEST_PID:  # a child forked from pytest: die as SIGTERM would
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+
 _ISOLATED_PREFIXES = ("ROUTERX_", "OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "GROQ_",
                       "CEREBRAS_", "NVIDIA_", "OPENROUTER_", "OLLAMA_", "HF_", "XDG_")
+
+
+# A test using one of these starts (or shares) a Prefect server: slow, whatever else it does.
+_SLOW_FIXTURES = frozenset({"prefect_server", "prefect_harness"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,7 @@ with a store and a routerx.toml whose only provider is the simulated one on loop
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,38 +22,9 @@ import pytest
 
 from benchmarks.simulated import SimulatedProvider
 from router.cli.orphan_guard import command as guarded
+from tests.servers import free_port, stopping, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(check, timeout: float, what: str, interval: float = 0.5):  # noqa: ANN001, ANN201
-    """Poll `check()` until it returns something truthy; fail naming `what` otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
-def stop(process: subprocess.Popen, grace: float = 20) -> None:
-    """SIGINT first (Prefect pauses schedules and cleans up), then SIGKILL the group."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGINT)
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
 
 
 def base_env(home: Path) -> dict[str, str]:
@@ -106,16 +74,11 @@ def running_prefect_server(home: Path) -> Iterator[PrefectServer]:
     def healthy() -> bool:
         if process.poll() is not None:
             pytest.fail(f"prefect server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            return httpx.get(f"{server.url}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return httpx.get(f"{server.url}/health", timeout=10).status_code == 200
 
-    try:
-        wait_until(healthy, 120, "prefect server start to answer /api/health")
+    with stopping(process):
+        wait_until(healthy, 240, "prefect server start to answer /api/health", interval=0.5)
         yield server
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -179,12 +142,10 @@ def served(prefect_server: PrefectServer,
                 env=env, stdout=out, stderr=subprocess.STDOUT, cwd=home,
                 start_new_session=True,
             )
-        try:
-            wait_until(lambda: _all_deployed(prefect_server.url, process, log), 120,
-                       "the four routerx deployments to be served")
+        with stopping(process):
+            wait_until(lambda: _all_deployed(prefect_server.url, process, log), 240,
+                       "the four routerx deployments to be served", interval=0.5)
             yield Served(database_url, config, provider, log, process)
-        finally:
-            stop(process)
 
 
 DEPLOYMENTS = ("discover/nightly", "discover/session-start", "assess/on-discovery",
@@ -195,5 +156,5 @@ def _all_deployed(api: str, process: subprocess.Popen, log: Path) -> bool:
     if process.poll() is not None:
         pytest.fail(f"routerx deploy --serve exited ({process.returncode}):\n"
                     f"{log.read_text()[-3000:]}")
-    return all(httpx.get(f"{api}/deployments/name/{name}", timeout=5).status_code == 200
+    return all(httpx.get(f"{api}/deployments/name/{name}", timeout=10).status_code == 200
                for name in DEPLOYMENTS)

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.deployments.conftest import free_port
+import pytest
+
+from tests.servers import free_port
+
+pytestmark = pytest.mark.slow  # each runs `routerx deploy` to its end: over 5 s
 
 
 def _deploy(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

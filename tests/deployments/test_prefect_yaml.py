@@ -30,10 +30,9 @@ from tests.deployments.conftest import (
     PrefectServer,
     base_env,
     running_prefect_server,
-    stop,
-    wait_until,
     write_simulated_config,
 )
+from tests.servers import stopping, wait_until
 
 KEY = "sk-SIMULATED-BLOCK-KEY-4242"
 
@@ -58,6 +57,7 @@ def _get(server: PrefectServer, path: str) -> dict:
     return response.json()
 
 
+@pytest.mark.slow
 def test_the_yaml_and_serve_build_the_same_deployments() -> None:
     specs = {s["name"]: s for s in load_specs()}
     built = {d.name: d for d in build_deployments()}
@@ -69,6 +69,7 @@ def test_the_yaml_and_serve_build_the_same_deployments() -> None:
     assert "key" not in json.dumps(specs).lower().replace("api_key_env", "")
 
 
+@pytest.mark.slow
 def test_prefect_deploy_to_a_process_pool_and_a_worker_runs_it(
         server: PrefectServer, tmp_path: Path) -> None:
     _prefect(server, "work-pool", "create", "routerx", "--type", "process")
@@ -118,12 +119,10 @@ def test_prefect_deploy_to_a_process_pool_and_a_worker_runs_it(
                 guarded("prefect", "worker", "start", "--pool", "routerx"),
                 env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
-        try:
+        with stopping(worker):
             state = wait_until(
                 lambda: (s := _get(server, f"/flow_runs/{run_id}")["state"]["type"])
                 in ("COMPLETED", "FAILED", "CRASHED") and s, 240, "the worker's flow run")
-        finally:
-            stop(worker)
         assert state == "COMPLETED", log.read_text()[-4000:]
 
     with Session(get_engine(store)) as s:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, func, select
 
 from benchmarks.simulated import SimulatedProvider
+from router.cli.orphan_guard import command as guarded
 from router.discovery import run_discovery
 from router.store import get_engine
 from router.store.models import BenchmarkRun, Placement, SampleResult
 from tests.conftest import postgres_schema
 from tests.deployments.conftest import write_simulated_config
+from tests.router.cli.process import child_env
+from tests.servers import stopping
 
 
 @pytest.fixture
@@ -38,6 +41,7 @@ def _samples_by_run(url: str) -> dict[str, list[tuple[str, int]]]:
     return by_run
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_two_assessments_at_once_into_one_postgres_store(postgres_store: str, prefect_api: str,
                                                          tmp_path: Path) -> None:
@@ -48,14 +52,16 @@ def test_two_assessments_at_once_into_one_postgres_store(postgres_store: str, pr
                                         placement={"limit": limit, "samples": samples})
         os.environ["ROUTERX_CONFIG"] = str(config)
         run_discovery(providers=["simulated"], database_url=postgres_store)
-        env = os.environ | {"ROUTERX_DATABASE_URL": postgres_store, "ROUTERX_CONFIG": str(config)}
-        procs = [subprocess.Popen(
-            [sys.executable, "-m", "router", "assess", model, "--benchmark", "humaneval",
-             "--limit", str(limit), "--samples", str(samples), "--json",
-             "--export-dir", str(tmp_path / f"exports-{i}")],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for i, model in enumerate(models)]
-        outputs = [p.communicate(timeout=600) for p in procs]
+        env = child_env({"ROUTERX_DATABASE_URL": postgres_store, "ROUTERX_CONFIG": str(config)})
+        with ExitStack() as running:
+            procs = [running.enter_context(stopping(subprocess.Popen(
+                guarded("router", "assess", model, "--benchmark", "humaneval",
+                        "--limit", str(limit), "--samples", str(samples), "--json",
+                        "--export-dir", str(tmp_path / f"exports-{i}")),
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                start_new_session=True)))
+                for i, model in enumerate(models)]
+            outputs = [p.communicate(timeout=600) for p in procs]
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err[-3000:]
         assert json.loads(out)["models"]
@@ -89,6 +95,7 @@ def test_the_task_runner_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         assessment_task_runner()
 
 
+@pytest.mark.slow
 def test_the_fan_out_runs_on_a_two_worker_dask_cluster(prefect_api: str, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from distributed import Client, LocalCluster, get_task_stream

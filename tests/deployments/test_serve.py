@@ -16,7 +16,8 @@ from router.store.models import (
     Placement,
     SampleResult,
 )
-from tests.deployments.conftest import Served, wait_until
+from tests.deployments.conftest import Served
+from tests.servers import wait_until
 
 SIM_MODELS = ["simulated/sim-ace", "simulated/sim-fair", "simulated/sim-solid",
               "simulated/sim-weak"]

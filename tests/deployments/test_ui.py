@@ -20,7 +20,8 @@ from sqlmodel import Session, select
 
 from router.store import get_engine
 from router.store.models import BenchmarkRun, SampleResult
-from tests.deployments.conftest import Served, wait_until
+from tests.deployments.conftest import Served
+from tests.servers import wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 # headless=True adds --headless; the profile directory is the test's own (user_data_dir).

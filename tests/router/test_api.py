@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from types import SimpleNamespace
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -20,6 +16,7 @@ from router.router import Router
 from router.store import session_scope
 from router.store.models import Outcome
 from tests.router.routing_fixtures import CATEGORY, doc, seed
+from tests.servers import uvicorn_thread
 
 M0, M1 = "prov/model-0:8b", "prov/model-1:8b"
 
@@ -154,31 +151,14 @@ def test_openapi_lists_every_endpoint(client: TestClient) -> None:
                      "/v1/exploration", "/v1/session-start", "/healthz"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_over_a_real_loopback_socket(tmp_path) -> None:  # noqa: ANN001
     url = f"sqlite:///{tmp_path / 's.db'}"
     seed(url, doc(2))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(router=Router(url)), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            assert http.get("/v1/route", params={"category": CATEGORY}).json()["model"] == M0
-            assert http.post("/v1/outcomes", json={"model": M0, "category": CATEGORY,
-                                                   "success": True}).status_code == 201
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with uvicorn_thread(create_app(router=Router(url))) as port, \
+            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        assert http.get("/v1/route", params={"category": CATEGORY}).json()["model"] == M0
+        assert http.post("/v1/outcomes", json={"model": M0, "category": CATEGORY,
+                                               "success": True}).status_code == 201
 
 
 def test_fast_path_and_endpoint_answer_alike(url: str) -> None:

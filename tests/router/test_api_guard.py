@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from router.api import create_app
 from router.api_guard import bearer_ok
 from router.router import Router
 from tests.router.routing_fixtures import CATEGORY, doc, seed
+from tests.servers import uvicorn_thread
 
 TOKEN = "guard-token-0123456789"
 LIMIT = 64 * 1024
@@ -137,24 +135,10 @@ def test_bearer_ok_compares_raw_bytes(header: bytes, ok: bool) -> None:
 
 @pytest.fixture
 def served(lite: str) -> Iterator[int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     app = create_app(router=Router(lite), token=TOKEN, max_body_bytes=LIMIT)
     app.state.database_url = lite
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
+    with uvicorn_thread(app) as port:
         yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def exchange(port: int, head: bytes, body: bytes = b"") -> tuple[int, bytes]:

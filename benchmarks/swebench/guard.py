@@ -55,6 +55,11 @@ _PLUGINS_LINE = re.compile(r"\bpytest_plugins\b")
 _INTERNALS = re.compile(
     r"\b(_pytest|pluggy|TestReport|CollectReport|hookimpl|hookwrapper|pluginmanager"
     rf"|HookimplMarker|HookspecMarker|{RECORDER_MODULE})\b|\bpytest_[A-Za-z]\w*")
+#: an assignment to an attribute of unittest or of its TestCase (``TestCase.assertEqual =
+#: ...`` turns every failing unittest-style assertion into a pass, with no pytest
+#: internals involved and nothing for the recorder to see)
+_UNITTEST_PATCH = re.compile(r"\b(?:unittest|TestCase)\b(?:\.\w+)+\s*=(?!=)"
+                             r"|\bsetattr\(\s*(?:unittest|[\w.]*TestCase)\b")
 _SHADOW_ANYWHERE = frozenset({"_pytest", "pluggy", "pytest.py", "_pytest.py", "pluggy.py",
                               "sitecustomize.py", "usercustomize.py"})
 _SHADOW_AT_ROOT = frozenset({"pytest", "py", "py.py"})
@@ -239,7 +244,7 @@ def _reach_into_runner(files: Iterable[FileDiff]) -> str:
             for line in hunk.body:
                 if line[:1] != "+":
                     continue
-                match = _INTERNALS.search(line)
+                match = _INTERNALS.search(line) or _UNITTEST_PATCH.search(line)
                 if match:
                     return (f"{diff.path} reaches into the test runner: it adds "
                             f"`{match.group(0)}` (pytest internals, hooks or plugins are "

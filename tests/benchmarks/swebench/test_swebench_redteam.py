@@ -126,10 +126,16 @@ ATTACKS: dict[str, tuple[str, tuple[str, ...]]] = {
                  "def _hook(name, *a, **k):\n    return _imp(name, *a, **k)\n"
                  "builtins.__import__ = _hook\n"),
         ("failed",)),
+    # unittest-style assertions made no-ops (calc's tests are plain asserts; on a
+    # TestCase suite this resolved with nothing for the recorder to see)
     "monkeypatch_unittest": (
         new_file("calc/__init__.py", "import unittest\n"
                  "unittest.TestCase.assertEqual = lambda *a, **k: None\n"),
-        ("failed",)),
+        ("rejected",)),
+    "monkeypatch_testcase_by_setattr": (
+        new_file("calc/__init__.py", "from unittest import TestCase as T\n"
+                 "setattr(T, 'assert' + 'True', lambda *a, **k: None)\n"),
+        ("rejected", "failed")),
     # no pytest internals at all: after pytest has closed the recording, rewrite it
     # to agree with a forged log line
     "rewrite_the_recording": (

@@ -123,3 +123,24 @@ def test_outcomes_of_proxied_calls_land_in_postgresql(providers: Providers) -> N
         with session_scope(url) as s:
             rows = {(o.model_id, o.success, o.task_id) for o in s.exec(select(Outcome))}
         assert rows == {(OPENAI, False, "pg-task"), (ANTHROPIC, True, "pg-task")}
+
+
+def test_a_pin_and_task_stickiness_hold_through_the_endpoint(
+        served: Served, providers: Providers) -> None:
+    providers.openai.route("POST", "/v1/chat/completions", Reply(200, {
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": "openai"}}]}))
+    providers.anthropic.route("POST", "/v1/messages", Reply(200, anthropic_answer("claude")))
+    providers.gemini.route("POST", "/v1beta/models/gem-c:generateContent", Reply(200, {
+        "candidates": [{"content": {"role": "model", "parts": [{"text": "gemini"}]},
+                        "finishReason": "STOP"}]}))
+    sdk = client(served)
+    served.router.pin(CATEGORY, GEMINI)
+    assert sdk.chat.completions.create(model="routerx/auto", messages=MESSAGES).model == GEMINI
+    served.router.unpin(CATEGORY)
+    # every route is a Thompson draw now; a task keeps the model it was given
+    served.router.activate("aggressive", budget=100)
+    chosen = {sdk.chat.completions.create(
+        model="routerx/auto", messages=MESSAGES,
+        extra_headers={"x-routerx-task-id": "sticky-1"}).model for _ in range(6)}
+    assert len(chosen) == 1

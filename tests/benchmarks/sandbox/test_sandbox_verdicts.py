@@ -212,3 +212,22 @@ def test_a_judge_lost_mid_job_is_the_sandboxs_failure_not_the_models() -> None:
     assert (verdicts[0].status, verdicts[0].detail) == (
         "sandbox", "the judge ended without a verdict")
     assert verdicts[1].status == "passed"
+
+
+@pytest.mark.parametrize(("body", "status", "detail"), [
+    ("return x * x", "passed", None),
+    ("return x", "failed", "AssertionError"),
+    ("raise KeyError('k')", "error", "KeyError: 'k'"),
+    ("return bytearray(1 << 40)", "out_of_memory", "MemoryError"),
+    ("import resource\n    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)\n"
+     "    resource.setrlimit(resource.RLIMIT_CPU, (1, hard))\n    while True:\n        pass",
+     "timeout", "CPU-time limit exceeded"),
+    ("import os\n    os._exit(4)", "crashed", "exited with code 4 before the tests finished"),
+    ("import ctypes\n    ctypes.string_at(0)", "crashed", "killed by SIGSEGV"),
+])
+def test_each_way_a_call_ends_is_a_verdict_from_outside_the_candidate(
+        sandbox: Sandbox, body: str, status: str, detail: str | None) -> None:
+    job = Job(f"def square(x):\n    {body}\n", test="assert square(3) == 9\n",
+              entry_point="square", timeout_s=10)
+    verdict = sandbox.run([job])[0]
+    assert (verdict.status, verdict.detail) == (status, detail)

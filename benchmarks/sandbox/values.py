@@ -42,8 +42,11 @@ What crosses, and how (``encode`` on the sending side, ``decode`` on the receivi
 Limits (a value past them becomes a reference on the candidate's side, and the judge
 refuses a message past them): ``MAX_DEPTH`` levels of nesting, ``MAX_ITEMS`` values in
 one message. The channel itself caps a message's size (``judge.MESSAGE_LIMIT``).
-Exceptions travel by ``encode_exception``: the type's name, the names of its builtin
-bases, and its arguments as values.
+An exception a call raised crosses as its type's name, the names of its builtin bases
+and its arguments as values (``encode_exception``), and is re-raised in the judge as
+that builtin type (a ``ValueError`` is a ``ValueError``) or, for the program's own
+classes, as a stand-in class of the same name derived from its nearest builtin base
+(``decode_exception``), so a test's ``except ValueError`` catches both.
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ def setup(config: dict[str, Any]) -> None:
         linux.unshare(WORKER_NAMESPACES)
         linux.sethostname("sandbox")
         config["pid_ns"] = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        _oom_first()
         confine.disable_sysv_ipc()
         binds = rootfs.allowed_binds((), config.get("hidden", ()))
         _Scratch.spec = rootfs.Scratch(int(config["scratch_mb"]), config["sandbox_uid"],
@@ -74,6 +75,19 @@ def setup(config: dict[str, Any]) -> None:
     seccomp.install()
     gc.collect()
     gc.freeze()
+
+
+def _oom_first() -> None:
+    """Offer this worker, and everything it forks (zygote, judge, samples), to the
+    kernel's out-of-memory killer before any host process.
+
+    Why: the address-space limit is per process, so a sample that forks up to its
+    process limit can hold several times ``memory_mb``; without a memory cgroup the
+    kernel, not routerx, stops it. With every sandbox process at the maximum score the
+    killer picks among them by size, i.e. the sample hoarding memory, never the host
+    (raising the score needs no privilege, so this holds in every id mode)."""
+    with open("/proc/self/oom_score_adj", "w") as fh:
+        fh.write("1000")
 
 
 #: each job's scratch tmpfs (and HOME), empty for every job

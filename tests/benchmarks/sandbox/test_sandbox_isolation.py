@@ -349,3 +349,38 @@ def test_subordinate_ranges_are_read_by_name_or_uid(tmp_path: Path) -> None:
     assert userns._subordinate(str(subuid), "carol", 1001) == [(200000, 10)]
     assert userns._subordinate(str(subuid), "bob", 1002) == []
     assert userns._pairs([(200000, 5)]) == [200000, 200002]
+
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, read from the host's /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_every_sandbox_process_is_offered_to_the_oom_killer_first(sandbox: Sandbox) -> None:
+    """Workers, zygotes and judges (and so every sample they fork) carry the highest
+    out-of-memory score, so the kernel kills a hoarding sample before a host process."""
+    sandbox.run([Job(GOOD)])  # the workers are up
+    scores = {}
+    for worker in sandbox._workers:
+        for pid in _descendants(worker.proc.pid):
+            try:
+                scores[pid] = int(Path(f"/proc/{pid}/oom_score_adj").read_text())
+            except (OSError, ValueError):
+                continue  # a process that ended meanwhile
+    assert len(scores) >= 3 * len(sandbox._workers)  # worker, zygote, judge each
+    assert set(scores.values()) == {1000}
+    assert int(Path("/proc/self/oom_score_adj").read_text()) != 1000  # the host is not

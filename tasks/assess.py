@@ -11,13 +11,21 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
 from benchmarks.assessment import runs
-from benchmarks.assessment.execute import assess_shard, dry_run, refresh_prices
+from benchmarks.assessment.decide import check_adaptive
+from benchmarks.assessment.execute import (
+    assess_shard,
+    cached_price_book,
+    dry_run,
+    refresh_prices,
+)
 from benchmarks.assessment.generate import ShardResult
-from benchmarks.assessment.params import AssessParams
+from benchmarks.assessment.params import AssessParams, StoppingRules
 from benchmarks.assessment.placing import place_all
 from benchmarks.assessment.report import assessment_summary, placement_rows
 from benchmarks.assessment.runs import RunInfo, WorkItem
 from benchmarks.assessment.scores import conclude_run
+from benchmarks.assessment.waves import Wave, plan_wave
+from router.measurement import load_placement_protocol
 from router.store.models import ModelStatus
 
 
@@ -59,11 +67,33 @@ async def assess_shard_task(run: RunInfo, items: list[WorkItem], params: AssessP
     return await assess_shard(run, items, params)
 
 
+@task(name="check-stopping-rules", cache_policy=NONE)
+def check_stopping_task(params: AssessParams, stopping: StoppingRules) -> None:
+    """An adaptive assessment must be one that places (InputError otherwise)."""
+    if stopping.adaptive:
+        check_adaptive(params, load_placement_protocol())
+
+
+@task(name="plan-wave", cache_policy=NONE)
+def plan_wave_task(runs_: list[RunInfo], params: AssessParams, stopping: StoppingRules,
+                   attempted: list[tuple[int, str, int]], failed: list[int]) -> Wave:
+    return plan_wave(runs_, params, stopping, attempted, cached_price_book(),
+                     load_placement_protocol(), failed)
+
+
+@task(name="full-run-costs", cache_policy=NONE)
+def full_costs_task(model_ids: list[str], params: AssessParams) -> dict[str, float | None]:
+    """"model benchmark" -> the estimated cost of every sample (to compare the spend with)."""
+    return {f"{e['model_id']} {e['benchmark']}": e["full_cost_usd"]
+            for e in dry_run(model_ids, params)["estimates"]}
+
+
 @task(name="score-run", task_run_name="score-{run.model_id}-{run.benchmark}", cache_policy=NONE)
-def score_run_task(run: RunInfo, failed_reason: str | None) -> tuple[str, str | None]:
-    """(run status, reason): completed, incomplete (too many infrastructure outcomes)
-    or failed."""
-    outcome = conclude_run(run, failed_reason)
+def score_run_task(run: RunInfo, failed_reason: str | None, stopped: str | None = None,
+                   decision: dict[str, Any] | None = None) -> tuple[str, str | None]:
+    """(run status, reason): completed, decided (adaptive, stopped early), incomplete
+    (too many infrastructure outcomes, or a budget) or failed."""
+    outcome = conclude_run(run, failed_reason, stopped=stopped, decision=decision)
     return outcome.status.value, outcome.reason
 
 
@@ -119,6 +149,6 @@ def artifacts_task(scoring_matrix_path: str, report: bool = True) -> str | None:
 
 
 @task(name="summarise", cache_policy=NONE)
-def summary_task(model_ids: list[str], benchmarks: list[str],
-                 run_ids: list[int]) -> dict[str, Any]:
-    return assessment_summary(model_ids, benchmarks, run_ids)
+def summary_task(model_ids: list[str], benchmarks: list[str], run_ids: list[int],
+                 full_costs: dict[str, float | None] | None = None) -> dict[str, Any]:
+    return assessment_summary(model_ids, benchmarks, run_ids, full_costs=full_costs)

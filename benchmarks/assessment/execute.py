@@ -59,6 +59,11 @@ async def current_price_book(database_url: str | None = None) -> PriceBook:
         return await load_price_book(settings, client, database_url)
 
 
+def cached_price_book(database_url: str | None = None) -> PriceBook:
+    """The price book from routerx.toml, stated prices and the stored models.dev copy."""
+    return asyncio.run(load_price_book(load_settings(), None, database_url))
+
+
 def dry_run(model_ids: Sequence[str], params: AssessParams,
             database_url: str | None = None) -> dict[str, Any]:
     """What the assessment would ask and cost (`estimate.estimate_assessment`)."""

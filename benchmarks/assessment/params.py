@@ -48,3 +48,26 @@ class AssessParams(BaseModel):
             "max_tokens": self.max_tokens,
         }
         return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:32]
+
+
+class StoppingRules(BaseModel):
+    """When an assessment stops asking before every sample: a budget, or a decided layer.
+
+    Not part of the run key: they decide how many of a run's samples are asked, never
+    what a sample is, so a rerun with other rules (a larger budget, no --adaptive)
+    continues the same run and asks no sample twice.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    adaptive: bool = Field(default=False, description=(
+        "Ask the tasks in a seeded random order and stop each benchmark once the model's "
+        "layer is decided at `confidence`."))
+    confidence: Annotated[float, Field(ge=0.5, le=0.999)] = 0.95
+    budget_usd: Annotated[float, Field(gt=0)] | None = Field(default=None, description=(
+        "Stop asking a model once its measured cost plus the expected cost of the "
+        "requests in flight would pass this many US dollars."))
+
+    @property
+    def active(self) -> bool:
+        return self.adaptive or self.budget_usd is not None

@@ -14,6 +14,11 @@ Placements only move on evidence:
   placed by an import) keeps its placement, stale with the reason (imports as given),
   until a complete run replaces it; its category's fallback table keeps it;
 - only a model its provider retired leaves the placements.
+
+An adaptive run (`assess --adaptive`, status `decided`) is accepted explicitly as
+adaptive evidence: its score is placed as the full run it decided (`placement_evidence`),
+the placement's evidence records that it was adaptive, after how many tasks and at which
+confidence, and a later run of every task replaces it.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from benchmarks.placement import (
     Decision,
     place_category,
 )
+from benchmarks.stats import wilson_interval
 from router.errors import UnknownNameError
 from router.measurement import PlacementProtocol, load_placement_protocol
 from router.placements import write_fallback_table
@@ -47,6 +53,8 @@ from router.store.types import utcnow
 from router.store.versions import PLACEMENTS, bump_version
 
 UNFINISHED = (RunStatus.FAILED, RunStatus.INCOMPLETE)
+#: runs that end with a score: a newer one of these clears an older failure's staleness
+SCORED = (RunStatus.COMPLETED, RunStatus.DECIDED)
 
 
 def current_protocol_version(benchmark: str) -> str | None:
@@ -68,9 +76,35 @@ class Evidence:
     stale: dict[tuple[str, str], str] = field(default_factory=dict)  # (model, bench) -> why
 
     def for_placement(self) -> dict[str, dict[str, BenchmarkEvidence]]:
-        return {m: {b: BenchmarkEvidence(s.pass_at_1, s.ci_low, s.ci_high, s.latency_p50_ms,
-                                         s.cost_per_solved_usd, s.robustness)
-                    for b, s in benches.items()} for m, benches in self.chosen.items()}
+        return {m: {b: placement_evidence(s) for b, s in benches.items()}
+                for m, benches in self.chosen.items()}
+
+
+def placement_evidence(score: BenchmarkScore) -> BenchmarkEvidence:
+    """What placement sees of a score.
+
+    A score of an adaptive run (`score.adaptive`, see benchmarks/assessment/decide.py) is
+    placed as the full run it stands for: its confidence sequence holds the full run's
+    pass count in [low, high] at the stated confidence, and when the run stopped, every
+    count in that interval gave the model the same layer. It enters placement as the
+    count nearest its measured rate inside that interval, with the Wilson interval of a
+    run of every task: in the population of the decision that is the decided layer. The
+    evidence says it was adaptive, after how many tasks, and at what confidence; a run of
+    every task replaces it.
+    """
+    if not score.adaptive:
+        return BenchmarkEvidence(score.pass_at_1, score.ci_low, score.ci_high,
+                                 score.latency_p50_ms, score.cost_per_solved_usd,
+                                 score.robustness)
+    tasks = int(score.adaptive["tasks"])
+    low, high = (int(x) for x in score.adaptive["count_interval"])
+    count = min(max(round(score.pass_at_1 * tasks), low), high)
+    ci_low, ci_high = wilson_interval(count, tasks)
+    cost = score.cost_per_solved_usd
+    if cost is not None and score.pass_at_1 > 0:  # the same cost per task, over `count`
+        cost = cost * score.pass_at_1 * tasks / count if count else None
+    return BenchmarkEvidence(count / tasks, float(ci_low), float(ci_high),
+                             score.latency_p50_ms, cost, score.robustness)
 
 
 def _mismatch(protocol: PlacementProtocol, measured: BenchmarkRun | BenchmarkScore,
@@ -109,7 +143,7 @@ def gather_evidence(session: Session, protocol: PlacementProtocol) -> Evidence:
             out.chosen.setdefault(s.model_id, {})[s.benchmark] = s
 
     runs = session.exec(select(BenchmarkRun).where(
-        col(BenchmarkRun.status).in_(list(UNFINISHED) + [RunStatus.COMPLETED]))
+        col(BenchmarkRun.status).in_(list(UNFINISHED) + list(SCORED)))
         .order_by(col(BenchmarkRun.id))).all()
     newest: dict[tuple[str, str], BenchmarkRun] = {}
     for run in runs:
@@ -233,7 +267,8 @@ def _measurement(score: BenchmarkScore) -> dict[str, Any]:
     return {"score_id": score.id, "run_id": score.run_id, "protocol": score.protocol_version,
             "tasks": score.task_count, "task_scope": score.task_scope,
             "samples": score.samples_per_task, "temperature": score.temperature,
-            "pass_at_1": score.pass_at_1, "computed_at": score.computed_at.isoformat()}
+            "pass_at_1": score.pass_at_1, "computed_at": score.computed_at.isoformat(),
+            "adaptive": score.adaptive}
 
 
 def _mark_scores(scores: list[BenchmarkScore], evidence: Evidence,

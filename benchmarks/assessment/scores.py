@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from sqlmodel import Session, select
@@ -56,14 +57,41 @@ def infra_reason(rows: Sequence[SampleResult], planned: int) -> str | None:
 
 
 def conclude_run(run: RunInfo, failed_reason: str | None = None,
-                 database_url: str | None = None) -> RunOutcome:
-    """End a run: `failed` with the reason, `incomplete`, or scored and `completed`."""
+                 database_url: str | None = None, *, stopped: str | None = None,
+                 decision: dict[str, Any] | None = None) -> RunOutcome:
+    """End a run: `failed` with the reason, `incomplete`, `decided` (an adaptive run
+    stopped early, scored as adaptive evidence) or scored and `completed`.
+
+    `stopped` is why the assessment stopped asking before every sample (a budget): with
+    samples missing the run is `incomplete` with that reason. `decision` is an adaptive
+    run's decision (`decide.Decision.evidence()`): decided with samples left, the run is
+    `decided`. A run whose every sample was judged is a full run whatever asked it.
+    """
     if failed_reason:
         finish_run(run.run_id, RunStatus.FAILED, failed_reason, database_url)
         return RunOutcome(RunStatus.FAILED, failed_reason)
     rows = run_samples(run.run_id, database_url)
+    planned = len(run.task_ids) * run.samples
     try:
-        reason = infra_reason(rows, len(run.task_ids) * run.samples)
+        judged = sum(not is_infrastructure(r.verdict) for r in rows)
+        early = judged < planned
+        if early and decision is not None and decision.get("decided"):
+            reason = infra_reason(rows, len(rows))
+            if reason:
+                finish_run(run.run_id, RunStatus.INCOMPLETE, reason, database_url)
+                return RunOutcome(RunStatus.INCOMPLETE, reason)
+            if full_score_stands(run, database_url):
+                pillars = None
+                note = "; not scored: a score of every task of the same measurement stands"
+            else:
+                pillars, note = score_run(run, database_url, rows=rows, adaptive=decision), ""
+            why = _decided_text(decision) + note
+            finish_run(run.run_id, RunStatus.DECIDED, why, database_url)
+            return RunOutcome(RunStatus.DECIDED, why, pillars)
+        if early and stopped:
+            finish_run(run.run_id, RunStatus.INCOMPLETE, stopped, database_url)
+            return RunOutcome(RunStatus.INCOMPLETE, stopped)
+        reason = infra_reason(rows, planned)
         if reason:
             finish_run(run.run_id, RunStatus.INCOMPLETE, reason, database_url)
             return RunOutcome(RunStatus.INCOMPLETE, reason)
@@ -75,9 +103,38 @@ def conclude_run(run: RunInfo, failed_reason: str | None = None,
     return RunOutcome(RunStatus.COMPLETED, None, pillars)
 
 
+def _decided_text(decision: dict[str, Any]) -> str:
+    layers = ", ".join(f"{c} layer {v}" for c, v in decision["layers"].items())
+    return (f"adaptive: {layers} decided at {decision['confidence']:.0%} after "
+            f"{decision['asked']} of {decision['tasks']} tasks")
+
+
+def _key(run: RunInfo, source: BenchmarkRun) -> dict[str, Any]:
+    return {"model_id": run.model_id, "benchmark": run.benchmark,
+            "protocol_version": run.protocol_version, "task_set": source.task_set,
+            "task_count": source.task_count, "samples_per_task": source.samples_per_task,
+            "temperature": source.temperature}
+
+
+def full_score_stands(run: RunInfo, database_url: str | None = None) -> bool:
+    """True when the run's measurement already has a score of every task, which an
+    adaptive run's score must not replace (evidence of all tasks beats a decision)."""
+    with Session(get_engine(database_url)) as s:
+        source = s.get(BenchmarkRun, run.run_id)
+        if source is None:
+            return False
+        score = s.exec(select(BenchmarkScore).filter_by(**_key(run, source))).first()
+        return score is not None and score.adaptive is None and score.run_id != run.run_id
+
+
 def score_run(run: RunInfo, database_url: str | None = None, *,
-              rows: Sequence[SampleResult] | None = None) -> Pillars:
-    """Compute the pillars of a run's model outcomes and store them under its key."""
+              rows: Sequence[SampleResult] | None = None,
+              adaptive: dict[str, Any] | None = None) -> Pillars:
+    """Compute the pillars of a run's model outcomes and store them under its key.
+
+    `adaptive`: the decision of an adaptive run that stopped early (recorded on the
+    score); a score of every task clears it.
+    """
     rows = run_samples(run.run_id, database_url) if rows is None else rows
     measured = [r for r in rows if not is_infrastructure(r.verdict)]
     pillars = compute_pillars(
@@ -87,10 +144,7 @@ def score_run(run: RunInfo, database_url: str | None = None, *,
         source = s.get(BenchmarkRun, run.run_id)
         if source is None:
             raise LookupError(f"benchmark run {run.run_id} is not in the store")
-        key = {"model_id": run.model_id, "benchmark": run.benchmark,
-               "protocol_version": run.protocol_version, "task_set": source.task_set,
-               "task_count": source.task_count, "samples_per_task": source.samples_per_task,
-               "temperature": source.temperature}
+        key = _key(run, source)
         score = s.exec(select(BenchmarkScore).filter_by(**key)).first()
         score = score or BenchmarkScore(**key, n_tasks=0, n_samples=0, pass_at_1=0.0,
                                         ci_low=0.0, ci_high=0.0)
@@ -104,6 +158,7 @@ def score_run(run: RunInfo, database_url: str | None = None, *,
         score.robustness, score.error_rate = pillars.robustness, pillars.failure_share
         score.infra_samples = len(rows) - len(measured)
         score.verdicts = dict(Counter(r.verdict for r in rows))
+        score.adaptive = adaptive
         score.computed_at = datetime.now(UTC)
         s.add(score)
         s.commit()

@@ -37,6 +37,15 @@ def assess(
     opencode_direct: Annotated[bool, typer.Option(
         "--opencode-direct", help="With --opencode-apply: the category's layer-1 model "
         "itself instead of routerx/CATEGORY.")] = False,
+    adaptive: Annotated[bool, typer.Option(
+        "--adaptive", help="Ask the tasks in a seeded random order and stop each benchmark "
+        "once the model's layer is decided at --confidence (docs/adaptive.md).")] = False,
+    confidence: Annotated[float, typer.Option(
+        help="Confidence of an adaptive decision.")] = 0.95,
+    budget_usd: Annotated[float | None, typer.Option(
+        "--budget-usd", help="Stop asking a model once its spent cost plus the requests in "
+        "flight would pass this many USD; rerun with a larger budget to continue.",
+        show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Ask nothing: print the requests, tokens and cost per model and "
         "benchmark, with each price's source.")] = False,
@@ -50,7 +59,7 @@ def assess(
     """
     from pydantic import ValidationError
 
-    from benchmarks.assessment.params import AssessParams
+    from benchmarks.assessment.params import AssessParams, StoppingRules
     from router.errors import InputError
     from router.ids import check_model_id
 
@@ -71,9 +80,12 @@ def assess(
     try:
         params = AssessParams(benchmarks=benchmark or ["humaneval", "mbpp"], limit=limit,
                               samples=samples, temperature=temperature, seed=seed)
+        stopping = StoppingRules(adaptive=adaptive, confidence=confidence,
+                                 budget_usd=budget_usd)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise InputError(f"--{err['loc'][0]}: {err['msg'].removeprefix('Value error, ')}") from None
+        option = str(err["loc"][0]).replace("_", "-")
+        raise InputError(f"--{option}: {err['msg'].removeprefix('Value error, ')}") from None
     from benchmarks.assessment.runs import resolve_models
 
     chosen = resolve_models(model_ids or [], new)
@@ -88,6 +100,7 @@ def assess(
         else:
             print_estimate(result)
         raise typer.Exit(0)
+    check_stopping(chosen, params, stopping)
     from router.cli.prefect_env import prefect_defaults
 
     prefect_defaults()
@@ -96,7 +109,8 @@ def assess(
     kwargs: dict[str, Any] = dict(
         models=chosen, benchmarks=params.benchmarks, limit=limit, samples=samples,
         temperature=temperature, seed=seed, export_dir=export_dir,
-        opencode_config=opencode_config, opencode_plan=plan)
+        opencode_config=opencode_config, opencode_plan=plan, adaptive=adaptive,
+        confidence=confidence, budget_usd=budget_usd)
     from router.cli.prefect_env import quiet_stderr
 
     if json_out:
@@ -110,8 +124,31 @@ def assess(
         print_summary(result)
     # A run that failed or was incomplete is an exit status of 1, even when the model
     # keeps its earlier placements.
-    unfinished = any(m["outcome"] != "completed" for m in result["models"].values())
+    unfinished = any(m["outcome"] not in ("completed", "decided")
+                     for m in result["models"].values())
     raise typer.Exit(1 if unfinished else 0)
+
+
+def check_stopping(model_ids: list[str], params: Any, stopping: Any) -> None:
+    """Refuse, before anything is asked, what the flow could only fail at later: an
+    adaptive run that would not be placed, a budget for a model without a price."""
+    from router.errors import InputError
+
+    if stopping.adaptive:
+        from benchmarks.assessment.decide import check_adaptive
+        from router.measurement import load_placement_protocol
+
+        check_adaptive(params, load_placement_protocol())
+    if stopping.budget_usd is not None:
+        import asyncio
+
+        from benchmarks.assessment.execute import current_price_book
+
+        book = asyncio.run(current_price_book())
+        unpriced = [m for m in model_ids if book.price(m) is None]
+        if unpriced:
+            raise InputError(f"--budget-usd needs a price for {unpriced[0]}: "
+                             f"{book.price_source(unpriced[0])}")
 
 
 def run_with_progress(flow: Any, kwargs: dict[str, Any], model_ids: list[str],
@@ -187,6 +224,25 @@ def print_estimate(result: dict[str, Any]) -> None:
         console.print(f"[yellow]skipped {markup(name)}[/]: {markup(reason)}", highlight=False)
 
 
+def spend_line(run: dict[str, Any], score: dict[str, Any] | None) -> str:
+    """Requests asked and saved, cost spent against the full run's estimate, and where an
+    adaptive run stopped; empty when the run asked everything and no estimate was made."""
+    parts = []
+    adaptive = (score or {}).get("adaptive")
+    if adaptive:
+        layers = ", ".join(f"{c} layer {v}" for c, v in adaptive["layers"].items())
+        low, high = adaptive["count_interval"]
+        parts.append(f"adaptive: {layers} decided at {adaptive['confidence']:.0%} after "
+                     f"{adaptive['asked']} of {adaptive['tasks']} tasks (full run's passes "
+                     f"{low}-{high})")
+    if run.get("not_asked") or run.get("full_run_estimate_usd") is not None:
+        parts.append(f"asked {run['asked']} of {run['planned']} requests "
+                     f"({run['not_asked']} saved)")
+        spent, full = run.get("spent_usd"), run.get("full_run_estimate_usd")
+        parts.append(f"spent {_money(spent)} of an estimated {_money(full)} for every task")
+    return "; ".join(parts)
+
+
 def print_summary(result: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -199,7 +255,7 @@ def print_summary(result: dict[str, Any]) -> None:
     for model_id, m in result["models"].items():
         layers = " ".join(f"{c.split('-')[0][:4]}:{layer}{'*' if c in m.get('stale', {}) else ''}"
                           for c, layer in m["placements"].items())
-        if m["outcome"] != "completed" or not m["benchmarks"]:
+        if m["outcome"] not in ("completed", "decided") or not m["benchmarks"]:
             table.add_row(text(model_id), "-", "", text(m["outcome"]), "", "", "",
                           text(layers or "-"))
             if m.get("reason"):
@@ -214,6 +270,8 @@ def print_summary(result: dict[str, Any]) -> None:
             if not b["placed"] and b.get("not_placed_reason"):
                 notes.append(f"{model_id} {name}: not placed: {b['not_placed_reason']}")
         notes += [f"{model_id} {c}: stale (*): {why}" for c, why in m.get("stale", {}).items()]
+        notes += [f"{model_id} {name}: {line}" for name, r in m.get("runs", {}).items()
+                  if (line := spend_line(r, m["benchmarks"].get(name)))]
     console.print(table)
     for note in notes:
         console.print(text(note), highlight=False)

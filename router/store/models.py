@@ -47,14 +47,19 @@ class ModelStatus(StrEnum):
 class RunStatus(StrEnum):
     """How a benchmark run ended.
 
-    `incomplete`: every sample was attempted but more than `MAX_INFRA_SHARE` of them
-    are infrastructure outcomes (benchmarks/verdicts.py), so the run says too little
-    about the model to be scored. `failed`: the run stopped (a provider that rejects
-    the key, a sandbox that would not start); what it stored is kept for a rerun.
+    `incomplete`: more than `MAX_INFRA_SHARE` of the samples are infrastructure outcomes
+    (benchmarks/verdicts.py), or a budget stopped the run before every sample was asked
+    (`error` says which); either way the run says too little about the model to be
+    scored. `failed`: the run stopped (a provider that rejects the key, a sandbox that
+    would not start); what it stored is kept for a rerun. `decided`: an adaptive run
+    (`assess --adaptive`) stopped once the model's layer was decided at the stated
+    confidence; it is scored as adaptive evidence (`BenchmarkScore.adaptive`) and a later
+    run of every task replaces it.
     """
 
     RUNNING = "running"
     COMPLETED = "completed"
+    DECIDED = "decided"
     INCOMPLETE = "incomplete"
     FAILED = "failed"
 
@@ -222,6 +227,8 @@ class BenchmarkScore(SQLModel, table=True):
     verdicts: dict[str, int] | None = _json()
     placed: bool = False
     not_placed_reason: str | None = None
+    #: the decision of an adaptive run (benchmarks.assessment.decide); None: every task
+    adaptive: dict[str, Any] | None = _json()
     computed_at: datetime = _ts(default_factory=utcnow)
 
 

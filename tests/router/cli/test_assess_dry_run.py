@@ -1,5 +1,6 @@
 """`routerx assess --dry-run`: requests, tokens and cost per model and benchmark; nothing
-is asked, nothing is stored, an unknown price is shown as unknown."""
+is asked, nothing is stored, an unknown price is shown as unknown. `--budget-usd` and
+`--adaptive` refuse, before anything is asked, what they could not do."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from router.cli import app
 from router.store import session_scope
 from router.store.models import BenchmarkRun, Model, ModelStatus
+from tests.router.routing_fixtures import run_main
 
 runner = CliRunner()
 
@@ -53,3 +55,24 @@ def test_the_table_says_unknown_and_names_the_bases(catalogue: None) -> None:
     assert "Dry run" in result.output and "unknown" in result.output
     assert "$0.00" in result.output  # the priced model's (small) cost
     assert "output recorded: mean of real answers with reported usage" in result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--adaptive", "--samples", "2"], "--adaptive needs one sample per task"),
+    (["--adaptive", "--limit", "3"],
+     "--adaptive decides a placement, but this humaneval run would not be placed: smoke"),
+    (["--budget-usd", "-1"], "--budget-usd: Input should be greater than 0"),
+    (["--budget-usd", "2", "free/coder"], "--budget-usd needs a price for free/coder: unknown"),
+    (["--adaptive", "--confidence", "1.5"], "--confidence: Input should be less than or"),
+])
+def test_stopping_rules_refuse_what_they_cannot_do(
+        catalogue: None, args: list[str], message: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("COLUMNS", "300")
+    code, out, err = run_main(monkeypatch, capsys, "assess", "priced/coder", "-b",
+                              "humaneval", *args)
+    assert code == 2, out + err
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    with session_scope() as s:
+        assert s.exec(select(BenchmarkRun)).all() == []

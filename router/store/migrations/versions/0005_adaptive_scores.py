@@ -1,7 +1,7 @@
 """adaptive scores
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 A score may come from an adaptive run (`routerx assess --adaptive`): the tasks asked in a
 seeded random order, stopped once the model's layer was decided at a stated confidence.
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -85,11 +85,13 @@ async def run(state: ProxyState, plan: Plan, call: Call) -> Response:
             if call.stream:
                 with anyio.fail_after(state.proxy.first_byte_timeout):
                     opened = await open_response(state.client, cfg, speaker, upstream,
-                                                 state.timeout())
+                                                 state.timeout(),
+                                                 state.proxies.for_url(upstream.url))
                     started = await _first_event(opened, speaker, model, call)
             else:
                 opened = await open_response(state.client, cfg, speaker, upstream,
-                                             state.timeout())
+                                             state.timeout(),
+                                             state.proxies.for_url(upstream.url))
                 raw = await read_json(opened, cfg.name)
                 try:
                     answer = speaker.response(raw, model)

@@ -1,6 +1,7 @@
 """What the routing endpoint keeps for the life of the server process.
 
-One HTTP client (connection pools to every provider), the providers' configuration
+One HTTP client (connection pools to every provider; the environment's proxies, read
+once), the providers' configuration
 with their key rings (a key resting after a 429 rests for every request), the price
 book and the catalogue's output limits (refreshed every few minutes), and the outcome
 recorder.
@@ -19,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from router.pricing import PriceBook, load_price_book
 from router.providers.catalog import ProviderConfig, load_providers
+from router.proxy.env_proxy import EnvProxies
 from router.proxy.recorder import OutcomeRecorder
 from router.proxy.settings import ProxySettings, load_proxy_settings
 from router.router import Router
@@ -39,6 +41,7 @@ class ProxyState:
     settings: Settings
     proxy: ProxySettings
     recorder: OutcomeRecorder
+    proxies: EnvProxies = field(default_factory=EnvProxies)
     prices: PriceBook = field(default_factory=PriceBook)
     output_limits: dict[str, int] = field(default_factory=dict)
     _refreshed: float = 0.0
@@ -56,7 +59,8 @@ class ProxyState:
         proxy = load_proxy_settings()
         client = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
-            auto_decompress=False, trust_env=True,  # HTTP(S)_PROXY, as httpx would
+            # HTTP(S)_PROXY as httpx would, read once (`EnvProxies`), not per request
+            auto_decompress=False, trust_env=False,
         )
         return cls(router=router, client=client, providers=load_providers(settings),
                    settings=settings, proxy=proxy,

@@ -13,7 +13,7 @@ forwarded.
 
 The client is aiohttp rather than httpx (which `router.providers` uses for its few
 requests): relaying a stream is one read per chunk, and aiohttp's C parser spends about
-a quarter of httpx's CPU on it (`scripts/bench_proxy.py`). It honours HTTP(S)_PROXY.
+a quarter of httpx's CPU on it (`scripts/bench_proxy.py`). It honours HTTP(S)_PROXY (`router.proxy.env_proxy`).
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def redactor_of(cfg: ProviderConfig) -> Redactor:
 
 
 async def open_response(client: aiohttp.ClientSession, cfg: ProviderConfig,
-                        dialect: Dialect, upstream: Upstream, timeout: aiohttp.ClientTimeout
-                        ) -> Opened:
+                        dialect: Dialect, upstream: Upstream, timeout: aiohttp.ClientTimeout,
+                        proxy: str | None = None) -> Opened:
     """Send the request and return the response with its headers read (body unread)."""
     key = cfg.keys.acquire() if cfg.keys else None
     redactor = redactor_of(cfg)
@@ -80,7 +80,7 @@ async def open_response(client: aiohttp.ClientSession, cfg: ProviderConfig,
     body = json.dumps(upstream.body).encode()
     try:
         response = await client.post(upstream.url, data=body, headers=headers, timeout=timeout,
-                                     allow_redirects=False)
+                                     allow_redirects=False, proxy=proxy)
     except TimeoutError:
         raise AttemptFailed(f"{cfg.name} did not answer in time", retryable=True,
                             kind="timeout") from None

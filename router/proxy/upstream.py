@@ -13,7 +13,8 @@ forwarded.
 
 The client is aiohttp rather than httpx (which `router.providers` uses for its few
 requests): relaying a stream is one read per chunk, and aiohttp's C parser spends about
-a quarter of httpx's CPU on it (`scripts/bench_proxy.py`). It honours HTTP(S)_PROXY (`router.proxy.env_proxy`).
+a quarter of httpx's CPU on it (`scripts/bench_proxy.py`). It honours
+HTTP(S)_PROXY (`router.proxy.env_proxy`).
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ A run with more than `MAX_INFRA_SHARE` of them says too little about the model: 
 A score is keyed by everything that shapes it (router.measurement): a smoke run gets its
 own score beside the full one instead of replacing it, and z-scores are computed only
 among scores of one key.
+
+A run stopped by a budget before every sample is `incomplete` with the budget's reason
+and not scored. An adaptive run stopped once its layer was decided is `decided` and
+scored on the tasks it asked, with the decision on the score (`adaptive`); it never
+replaces a score of every task, and a score of every task clears it.
 """
 
 from __future__ import annotations

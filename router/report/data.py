@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select as sa_select
@@ -62,6 +63,8 @@ class ScoreRow:
     latency_p95_ms: float | None
     cost_per_solved_usd: float | None
     computed_at: datetime
+    #: an adaptive score's stopping point (empty for a score of every task)
+    stopped_early: str = ""
 
     @property
     def cost_status(self) -> str:
@@ -164,11 +167,22 @@ def _scores(session: Session) -> tuple[list[ScoreRow], list[UnplacedRow]]:
         col(BenchmarkScore.computed_at).desc(), col(BenchmarkScore.id).desc())).all()
     shaped = [ScoreRow(s.model_id, s.benchmark, s.protocol_version, s.n_tasks, s.n_samples,
                        s.pass_at_1, s.ci_low, s.ci_high, s.latency_p50_ms, s.latency_p95_ms,
-                       s.cost_per_solved_usd, s.computed_at) for s in rows if s.placed]
+                       s.cost_per_solved_usd, s.computed_at, stopping_point(s.adaptive))
+              for s in rows if s.placed]
     shaped.sort(key=lambda s: (s.benchmark, -s.pass_at_1, s.model))
     unplaced = [UnplacedRow(s.model_id, describe(s), s.not_placed_reason or "not yet placed")
                 for s in rows if not s.placed]
     return shaped, unplaced
+
+
+def stopping_point(adaptive: dict[str, Any] | None) -> str:
+    """Where an adaptive run stopped, the requests it saved and the layer it decided."""
+    if not adaptive:
+        return ""
+    layers = ", ".join(f"{c} {v}" for c, v in adaptive.get("layers", {}).items())
+    asked, tasks = adaptive["asked"], adaptive["tasks"]
+    return (f"after {asked} of {tasks} tasks ({tasks - asked} not asked), layer {layers} "
+            f"decided at {adaptive['confidence']:.0%}")
 
 
 def _posteriors(session: Session, max_points: int) -> tuple[dict[str, list[PosteriorSeries]], int]:

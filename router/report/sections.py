@@ -113,9 +113,10 @@ def _pass_at_1(data: ReportData) -> Section:
     def blocks(bench: str, rows: list[ScoreRow]) -> list[Block]:
         return [_chart("pass-at-1", "pass@1", bench, rows, charts.pass_at_1_figure), Table(
             key=slug("scores", bench), title=f"{bench}: scores",
-            columns=["model", "pass_at_1", "ci_low", "ci_high", "tasks", "samples", "protocol"],
+            columns=["model", "pass_at_1", "ci_low", "ci_high", "tasks", "samples", "protocol",
+                     "stopped_early"],
             rows=[[r.model, round(r.pass_at_1, 4), round(r.ci_low, 4), round(r.ci_high, 4),
-                   r.n_tasks, r.n_samples, r.protocol] for r in rows],
+                   r.n_tasks, r.n_samples, r.protocol, r.stopped_early] for r in rows],
             formats={"pass_at_1": ".3f", "ci_low": ".3f", "ci_high": ".3f"})]
 
     unplaced: list[Block] = [Table(
@@ -126,7 +127,10 @@ def _pass_at_1(data: ReportData) -> Section:
                    "Bars are pass@1; whiskers its 95% confidence interval over tasks. Only "
                    "the scores that place models are drawn (the placement protocol's "
                    "measurements, like with like); smoke runs, other protocols and other "
-                   "sample counts are listed below the charts, never mixed in.",
+                   "sample counts are listed below the charts, never mixed in. A score with "
+                   "`stopped_early` is adaptive (`routerx assess --adaptive`): its run "
+                   "stopped once the model's layer was decided, and it is placed as the "
+                   "full run it decided (docs/adaptive.md).",
                    _per_benchmark(data, blocks) + unplaced)
 
 

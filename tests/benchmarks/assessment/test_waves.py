@@ -115,6 +115,12 @@ def test_a_clearly_weak_model_is_decided_early_and_placed_where_a_full_run_would
     measured = placed.evidence["measurements"]["humaneval"]
     assert measured["adaptive"]["confidence"] == 0.95
     assert placed.layer == decision["layers"]["code-generation"]
+    from router.report.data import load_report_data
+
+    (row,) = [r for r in load_report_data(database_url).scores if r.model == "p/new"]
+    assert row.stopped_early == (
+        f"after {decision['asked']} of 164 tasks ({164 - decision['asked']} not asked), "
+        f"layer code-generation {placed.layer} decided at 95%")
 
     # the same model measured on every task, in a store of its own
     full = f"sqlite:///{tmp_path / 'full.db'}"

@@ -76,3 +76,22 @@ def test_stopping_rules_refuse_what_they_cannot_do(
     assert len(err.strip().splitlines()) == 1
     with session_scope() as s:
         assert s.exec(select(BenchmarkRun)).all() == []
+
+
+def test_the_summary_says_where_an_adaptive_run_stopped_and_what_it_spent() -> None:
+    from router.cli.assess import spend_line
+
+    run = {"planned": 164, "asked": 40, "not_asked": 124, "spent_usd": 0.0123,
+           "full_run_estimate_usd": 0.05}
+    score = {"adaptive": {"layers": {"code-generation": 2}, "confidence": 0.95, "asked": 40,
+                          "tasks": 164, "count_interval": [120, 150]}}
+    assert spend_line(run, score) == (
+        "adaptive: code-generation layer 2 decided at 95% after 40 of 164 tasks (full run's "
+        "passes 120-150); asked 40 of 164 requests (124 saved); spent $0.0123 of an "
+        "estimated $0.0500 for every task")
+    budget = {"planned": 20, "asked": 7, "not_asked": 13, "spent_usd": None,
+              "full_run_estimate_usd": None}
+    assert spend_line(budget, None) == ("asked 7 of 20 requests (13 saved); spent unknown of "
+                                        "an estimated unknown for every task")
+    assert spend_line({"planned": 5, "asked": 5, "not_asked": 0, "spent_usd": 0.1,
+                       "full_run_estimate_usd": None}, None) == ""

@@ -226,3 +226,31 @@ def test_adaptive_needs_one_sample_and_the_placement_protocol(samples: int) -> N
         check_adaptive(AssessParams(benchmarks=["humaneval"], limit=3), PROTOCOL)
     check_adaptive(AssessParams(benchmarks=["humaneval"], limit=40),
                    PlacementProtocol(limit=40))
+
+
+def test_two_benchmarks_of_one_category_share_alpha_and_decide_together(
+        database_url: str, mbpp_fixture: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks.assessment.decide import decide
+
+    monkeypatch.setenv("ROUTERX_MBPP_PATH", str(mbpp_fixture))
+    population(database_url)
+    for model, k in SKILL.items():  # the population also has MBPP
+        store_run(database_url, model, passing_first(1 if k < 100 else 2), benchmark="mbpp")
+    place_all(database_url=database_url)
+    add_models(database_url, "p/new")
+    params = AssessParams(benchmarks=["humaneval", "mbpp"])
+    runs = [open_run("p/new", b, params, database_url=database_url) for b in params.benchmarks]
+    orders = {r.run_id: task_order(run_key(r, params), r.task_ids) for r in runs}
+    he, mb = runs
+    # every MBPP task answered, HumanEval's first wave along its order
+    for run, tasks in ((mb, mb.task_ids), (he, orders[he.run_id][:ADAPTIVE_WAVE])):
+        wave = Wave(items={run.run_id: [(t, 0) for t in tasks]})
+        answer(database_url, run, wave, lambda t: False)
+    decisions = decide("p/new", runs, orders, 0.95, PROTOCOL, database_url=database_url)
+    assert [d.alpha for d in decisions.values()] == [0.025, 0.025]
+    assert decisions[mb.run_id].count_interval == (0, 0)  # every task known
+    assert decisions[he.run_id].asked == ADAPTIVE_WAVE
+    low, high = decisions[he.run_id].count_interval
+    assert low == 0 and 0 < high < 164
+    # one category, one decision: both benchmarks stop together or not at all
+    assert decisions[he.run_id].layers == decisions[mb.run_id].layers

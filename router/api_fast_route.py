@@ -1,4 +1,5 @@
-"""A raw-ASGI fast path for `GET /v1/route`, the one request an agent makes per task.
+"""A raw-ASGI fast path for `GET /v1/route`, the one request an agent makes per task
+(and the door to `POST /v1/chat/completions`'s own, `router.proxy.asgi`).
 
 FastAPI's per-request machinery (dependency solving, parameter models, response
 classes) costs several hundred microseconds on a small machine: twenty times the route
@@ -25,8 +26,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
-from router.api_guard import bearer_ok
+from router.api_guard import Guard, bearer_ok
 from router.errors import RouterxError
+from router.proxy.asgi import ChatEndpoint
+from router.proxy.routes import CHAT_PATH, proxy_body_limits
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -43,12 +46,18 @@ class FastRoute:
 
     def __init__(self, app: Any) -> None:
         self.app = app  # a FastAPI app whose state holds `router` and `token`
+        # The chat path skips FastAPI too, behind the same door (token, body limit).
+        self.chat = Guard(ChatEndpoint(app), path_limits=proxy_body_limits())
 
     @property
     def state(self) -> Any:
         return self.app.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == CHAT_PATH and scope["method"] == "POST":
+            scope["app"] = self.app  # where the Guard reads the token
+            await self.chat(scope, receive, send)
+            return
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return

@@ -190,30 +190,33 @@ async def _first_event(opened: Opened, speaker: Dialect, model: str, call: Call)
 
 async def _relay(state: ProxyState, plan: Plan, model: str, attempt: int, opened: Opened,
                  started: Started) -> AsyncIterator[bytes]:
-    """The agent's stream: every translated event the moment it is complete."""
+    """The agent's stream: every translated event the moment it is complete (the events
+    one upstream read completed go out in one write)."""
     translator, parser = started.translator, started.parser
     ttft_ms = (time.perf_counter() - plan.started) * 1000
     broke: str | None = None
     error: str | None = None
     finished = False
     try:
-        for piece in started.first:
-            yield piece
+        out = list(started.first)
         for event in started.rest:
-            for piece in translator.feed(event):
-                yield piece
+            out += translator.feed(event)
+        yield b"".join(out)  # the first token: one write
         async for chunk in started.events if translator.error is None else _nothing():
+            out = []
             for event in parser.feed(chunk):
-                for piece in translator.feed(event):
-                    yield piece
+                out += translator.feed(event)
+            if out:  # one write per upstream read, however many events it completed
+                yield b"".join(out)
             if translator.error is not None:
                 break
         if translator.error is None:
+            out = []
             for event in parser.close():
-                for piece in translator.feed(event):
-                    yield piece
-            for piece in translator.close():
-                yield piece
+                out += translator.feed(event)
+            out += translator.close()
+            if out:
+                yield b"".join(out)
         finished = True
     except READ_ERRORS as exc:
         broke = f"the provider's stream broke: {type(exc).__name__}"

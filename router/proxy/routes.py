@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -37,18 +38,24 @@ MAX_TASK_ID = 200
 
 
 def _router(request: Request) -> Router:
-    state = request.app.state
-    if getattr(state, "router", None) is None:
-        state.router = Router(state.database_url)
-    return state.router
+    return router_of(request.app.state)
+
+
+def router_of(app_state: Any) -> Router:
+    if getattr(app_state, "router", None) is None:
+        app_state.router = Router(app_state.database_url)
+    return app_state.router
 
 
 async def _state(request: Request) -> ProxyState:
+    return await state_of(request.app.state)
+
+
+async def state_of(app_state: Any) -> ProxyState:
     """The process's ProxyState (built by the lifespan; on demand if none ran)."""
-    app_state = request.app.state
     state = getattr(app_state, "proxy", None)
     if state is None:
-        state = app_state.proxy = ProxyState.build(_router(request))
+        state = app_state.proxy = ProxyState.build(router_of(app_state))
         state.recorder.start()
         await state.refresh()
     state.refresh_if_stale()
@@ -102,9 +109,9 @@ async def recent(request: Request) -> Response:
                          "lost": state.recorder.lost})
 
 
-def task_id_of(request: Request, body: dict[str, Any]) -> str | None:
+def task_id_of(header: str | None, body: dict[str, Any]) -> str | None:
     """The task a request belongs to: the header, else `user`; long ids are hashed."""
-    raw = request.headers.get(TASK_HEADER) or body.get("user")
+    raw = header or body.get("user")
     if not isinstance(raw, str) or not raw.strip():
         return None
     raw = raw.strip()
@@ -136,15 +143,21 @@ async def chat_completions(request: Request) -> Response:
     answer in OpenAI's format (streamed when `stream` is true), record the outcome.
 
     The answering model is in the answer's `model` field and the `x-routerx-model`
-    header; `x-routerx-attempts` counts the models tried.
+    header; `x-routerx-attempts` counts the models tried. `routerx serve` answers this
+    path from `router.proxy.asgi` without FastAPI; this endpoint is the same answer for
+    an app mounted without that fast path, and the OpenAPI schema's entry.
     """
-    state = await _state(request)
+    return await answer_chat(await _state(request), request.headers, await request.body())
+
+
+async def answer_chat(state: ProxyState, headers: Mapping[str, str], raw: bytes) -> Response:
+    """The answer to one chat request: its body `raw`, its `headers` (lower-case names)."""
     try:
-        body = _parse(await request.body())
+        body = _parse(raw)
         router = state.router
         target = resolve(body.get("model"), router.table, router.config.default_category,
-                         request.headers.get(CATEGORY_HEADER))
-        task_id = task_id_of(request, body)
+                         headers.get(CATEGORY_HEADER))
+        task_id = task_id_of(headers.get(TASK_HEADER), body)
         if target.routed:
             assert target.category is not None
             if task_id is None:

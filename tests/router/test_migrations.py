@@ -1,4 +1,5 @@
-"""Migration 0003: scores keyed by what was measured, existing rows carried over."""
+"""Migrations: 0003 (scores keyed by what was measured) and 0004 (pin kinds) carry
+existing rows over."""
 
 from __future__ import annotations
 
@@ -90,5 +91,30 @@ def test_existing_rows_get_their_measurement_key(database_url: str) -> None:
                                  n_tasks=164, n_samples=164, pass_at_1=0.7, ci_low=0.6,
                                  ci_high=0.8))
             s.commit()
+    finally:
+        engine.dispose()
+
+
+def test_pins_from_before_0004_keep_serving_their_model(database_url: str) -> None:
+    from router.pins import list_pins, load_pin_book
+    from router.store.models import Pin
+
+    engine = sa.create_engine(database_url)
+    try:
+        _upgrade(engine, "0003")
+        with engine.begin() as conn:
+            meta = sa.MetaData()
+            meta.reflect(conn)
+            conn.execute(meta.tables["pin"].insert().values(
+                category="code-generation", model_id="p/full", created_at=T0))
+            conn.execute(meta.tables["model"].insert().values(
+                id="p/full", provider="p", name="full", kind="chat", can_chat=True,
+                status="assessed", first_seen=T0, last_seen=T0))
+        ensure_schema(engine)
+        with Session(engine) as s:
+            assert s.exec(select(Pin.kind)).one() == "pin"
+            (entry,) = list_pins(s)
+            assert (entry.kind, entry.model, entry.excludes) == ("pin", "p/full", False)
+            assert load_pin_book(s).categories["code-generation"].model == "p/full"
     finally:
         engine.dispose()

@@ -246,7 +246,8 @@ class Router:
         note: str | None = None,
     ) -> PinEntry:
         """Pin `model` for every router sharing the store (this one at once, the others
-        on their next refresh). Refused for a model not in the catalogue or retired."""
+        on their next refresh). Refused for a model not in the catalogue, retired or
+        excluded there, and for a category with no usable model."""
         with session_scope(self.database_url) as session:
             entry = set_pin(session, category, model, task_id=task_id, duration=duration,
                             created_by=created_by, note=note)

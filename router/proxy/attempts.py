@@ -14,13 +14,13 @@ token, tokens and cost.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-import anyio
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from router.outcomes import OutcomeRecord
@@ -83,7 +83,7 @@ async def run(state: ProxyState, plan: Plan, call: Call) -> Response:
         upstream = speaker.request(cfg, name, _with_limit(call, state, model))
         try:
             if call.stream:
-                with anyio.fail_after(state.proxy.first_byte_timeout):
+                async with asyncio.timeout(state.proxy.first_byte_timeout):
                     opened = await open_response(state.client, cfg, speaker, upstream,
                                                  state.timeout(),
                                                  state.proxies.for_url(upstream.url))

@@ -8,7 +8,7 @@ line; `data:` lines of one event are joined with LF (the SSE specification).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024  # one event this large is a broken stream, not an answer
 
@@ -17,8 +17,10 @@ class SSEError(ValueError):
     """The stream is not SSE as a provider sends it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
+    """One event. A tuple rather than a frozen dataclass: one is made per streamed
+    chunk, and a frozen dataclass's `__init__` costs several times a tuple's."""
+
     event: str | None   # the `event:` field (Anthropic names every event); None if absent
     data: bytes         # the `data:` lines joined with LF
     comment: bool = False  # a `:` comment line only (a keep-alive)
@@ -58,6 +60,8 @@ class SSEParser:
 
 
 def _parse(block: bytes) -> Event | None:
+    if block.startswith(b"data: ") and b"\n" not in block:  # one data line: most events
+        return Event(None, block[6:])
     name: str | None = None
     data: list[bytes] = []
     comment = False

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from benchmarks.registry import OnResult, Sample, SampleResult, get_benchmark
 from benchmarks.stats import mean_pass_at_k
 from benchmarks.verdicts import is_infrastructure
 from router.errors import InputError
+
+if TYPE_CHECKING:
+    from benchmarks.sandbox.runner import SandboxRunner
 
 DEFAULT_KS = (1, 10, 100)
 
@@ -139,7 +142,7 @@ def evaluate_file(
     samples_path: Path,
     data: Path | None = None,
     ks: Iterable[int] = DEFAULT_KS,
-    sandbox: Any = None,
+    sandbox: SandboxRunner | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: OnResult | None = None,
     write_results: bool = True,
@@ -167,7 +170,7 @@ def evaluate_samples(
     records: list[dict[str, Any]],
     samples: list[Sample],
     ks: Iterable[int] = DEFAULT_KS,
-    sandbox: Any = None,
+    sandbox: SandboxRunner | None = None,
     on_result: OnResult | None = None,
 ) -> Evaluation:
     """Judge validated samples with the benchmark's own ``evaluate`` and score them.

@@ -7,12 +7,16 @@ and the reference-runtime measurement share it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from benchmarks.registry import OnResult, SampleResult
 
+if TYPE_CHECKING:
+    from benchmarks.sandbox.jobs import Job, Verdict
+    from benchmarks.sandbox.runner import SandboxRunner
 
-def to_result(verdict: Any) -> SampleResult:
+
+def to_result(verdict: Verdict) -> SampleResult:
     return SampleResult(
         status=str(verdict.status),
         passed=bool(verdict.passed),
@@ -22,8 +26,8 @@ def to_result(verdict: Any) -> SampleResult:
 
 
 def run_jobs(
-    sandbox: Any,
-    jobs: Sequence[Any],
+    sandbox: SandboxRunner,
+    jobs: Sequence[Job],
     on_result: OnResult | None = None,
 ) -> list[SampleResult]:
     """One SampleResult per ``benchmarks.sandbox.Job``, in order; ``on_result(i,
@@ -31,7 +35,7 @@ def run_jobs(
     callback = None
     if on_result is not None:
 
-        def callback(index: int, verdict: Any) -> None:
+        def callback(index: int, verdict: Verdict) -> None:
             on_result(index, to_result(verdict))
 
     verdicts = sandbox.run(jobs, on_result=callback)

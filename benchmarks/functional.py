@@ -13,11 +13,15 @@ two are assembled, so subclasses implement ``load``, ``prompt``, ``solution`` an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from benchmarks.extraction import defines, extract_code, is_body
 from benchmarks.registry import OnResult, Sample, SampleResult, Task
 from benchmarks.sandbox.jobs import Job
+
+if TYPE_CHECKING:
+    from benchmarks.sandbox.pool import Sandbox
+    from benchmarks.sandbox.runner import SandboxRunner
 
 
 class TestCode(NamedTuple):
@@ -91,7 +95,7 @@ class FunctionalBenchmark:
         self,
         tasks: Mapping[str, Task],
         samples: Sequence[Sample],
-        sandbox: Any = None,
+        sandbox: SandboxRunner | None = None,
         on_result: OnResult | None = None,
     ) -> list[SampleResult]:
         """Judge every sample in the sandbox with a per-task timeout derived from the
@@ -110,11 +114,11 @@ class FunctionalBenchmark:
 class _sandbox:
     """Use the caller's sandbox, or open (and close) one for this call."""
 
-    def __init__(self, given: Any) -> None:
+    def __init__(self, given: SandboxRunner | None) -> None:
         self.given = given
-        self.owned: Any = None
+        self.owned: Sandbox | None = None
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> SandboxRunner:
         if self.given is not None:
             return self.given
         from benchmarks.sandbox import Sandbox

@@ -153,10 +153,10 @@ def common_benchmarks(evidence: Mapping[str, Mapping[str, BenchmarkEvidence]],
 
 
 def _weighted(parts: list[tuple[float, float | None]]) -> float | None:
-    if any(v is None for _, v in parts):
+    known = [(w, v) for w, v in parts if v is not None]
+    if len(known) < len(parts):
         return None
-    total = sum(w for w, _ in parts)
-    return sum(w * v for w, v in parts) / total  # type: ignore[operator]
+    return sum(w * v for w, v in known) / sum(w for w, _ in known)
 
 
 def _rows(evidence: Mapping[str, Mapping[str, BenchmarkEvidence]],

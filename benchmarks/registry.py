@@ -30,13 +30,16 @@ Required by every benchmark:
     Chat messages (``{"role", "content"}``) for chat models; one template per suite.
 ``extract(task, answer_text) -> str``
     The completion (code, or a diff for SWE-bench) taken out of a model's answer.
+``reference(task) -> str``
+    The reference solution (SWE-bench: the gold patch), as a completion that scores
+    100%; the simulated provider answers with it, the cost estimate measures it.
 ``evaluate(tasks, samples, sandbox=None, on_result=None) -> list[SampleResult]``
     Judges ``samples`` (a sequence of :class:`Sample`) against ``tasks`` (a mapping
     ``task_id -> task`` holding at least every sample's task). Returns one
     :class:`SampleResult` per sample, in the samples' order. ``on_result(i, result)``
     is called as each finishes (progress bars, storing as you go). ``sandbox`` is an
-    open ``benchmarks.sandbox.Sandbox`` to reuse, or None to open one. A sample's
-    failure is a result, never an exception; exceptions are for the operator.
+    open sandbox (``benchmarks.sandbox.SandboxRunner``) to reuse, or None to open one.
+    A sample's failure is a result, never an exception; exceptions are for the operator.
 
 Offered by function-level suites (HumanEval, MBPP; see
 :class:`benchmarks.functional.FunctionalBenchmark`), which implement ``evaluate``
@@ -46,8 +49,6 @@ on top of them:
     How the sandbox judges ``code``: ``solution(task, code)`` (the candidate's program:
     prompt + code) runs sandboxed, ``tests(task)`` (the test code, with trusted
     context such as the prompt's helpers) runs in a separate judge process.
-``reference(task) -> str``
-    The reference solution, as a completion that scores 100%.
 
 A suite evaluated differently (SWE-bench: a diff applied to a repository) provides its
 own ``evaluate`` and need not offer ``job``; the CLI only uses the required part.
@@ -68,9 +69,12 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from router.errors import UnknownNameError
+
+if TYPE_CHECKING:
+    from benchmarks.sandbox.runner import SandboxRunner
 
 _BUILTIN_MODULES = ("benchmarks.humaneval", "benchmarks.mbpp", "benchmarks.swebench")
 
@@ -142,11 +146,13 @@ class Benchmark(Protocol):
 
     def extract(self, task: Any, answer_text: str) -> str: ...
 
+    def reference(self, task: Any) -> str: ...
+
     def evaluate(
         self,
         tasks: Mapping[str, Any],
         samples: Sequence[Sample],
-        sandbox: Any = None,
+        sandbox: SandboxRunner | None = None,
         on_result: OnResult | None = None,
     ) -> list[SampleResult]: ...
 
@@ -195,7 +201,7 @@ def benchmark_names() -> list[str]:
     return sorted(_factories)
 
 
-def get_benchmark(name: str) -> Any:
+def get_benchmark(name: str) -> Benchmark:
     """The benchmark registered as ``name`` (built once, then shared).
 
     Raises UnknownNameError listing every known name.

@@ -21,7 +21,11 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from benchmarks.functional import FunctionalBenchmark
+    from benchmarks.sandbox.runner import SandboxRunner
 
 #: generous limit for measuring a reference: it only has to finish, not be fast
 MEASURE_TIMEOUT_S = 60.0
@@ -62,7 +66,8 @@ def _write(path: Path, entries: dict[str, Any]) -> None:
         raise
 
 
-def reference_runtimes(benchmark: Any, tasks: Sequence[Any], sandbox: Any) -> dict[str, dict]:
+def reference_runtimes(benchmark: FunctionalBenchmark, tasks: Sequence[Any],
+                       sandbox: SandboxRunner) -> dict[str, dict[str, Any]]:
     """``task_id -> {"seconds", "status", "sha256"}`` for every task, measuring the
     reference solutions that the cache does not hold yet."""
     from benchmarks.execution import run_jobs
@@ -86,7 +91,8 @@ def reference_runtimes(benchmark: Any, tasks: Sequence[Any], sandbox: Any) -> di
     return {tid: cached[tid] for tid in jobs}
 
 
-def task_timeouts(benchmark: Any, tasks: Sequence[Any], sandbox: Any) -> dict[str, float]:
+def task_timeouts(benchmark: FunctionalBenchmark, tasks: Sequence[Any],
+                  sandbox: SandboxRunner) -> dict[str, float]:
     """``task_id -> timeout_s`` by EvalPlus's rule over the measured reference runtime."""
     from benchmarks.sandbox import timeout_for
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import cast
 
 from router.providers.catalog import load_providers
 from router.settings import load_settings
@@ -46,7 +47,8 @@ def load_secret_blocks(prefix: str = BLOCK_PREFIX) -> dict[str, list[str]]:
         if os.environ.get(variable):
             continue
         try:
-            value = Secret.load(block_name(variable, prefix)).get()
+            # Called from synchronous code, `load` returns the block (not a coroutine).
+            value = cast(Secret, Secret.load(block_name(variable, prefix))).get()
         except ValueError:  # no such block: this provider stays unconfigured
             continue
         if value:

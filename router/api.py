@@ -467,7 +467,7 @@ def create_app(
     @app.get("/v1/placements", tags=["placements"])
     def placements(
         r: RouterDep, category: Annotated[str | None, Query(max_length=100)] = None
-    ) -> dict[str, list[dict]]:
+    ) -> dict[str, list[dict[str, Any]]]:
         """Placements per category, best first (the shape `routerx placements import` reads)."""
         from router.placements import list_placements
         from router.store import session_scope

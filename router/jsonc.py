@@ -11,10 +11,14 @@ else, comments and trailing commas included, stays byte for byte.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from router.errors import InputError
+
+# json's own string scanner (escapes exactly as json.loads); typeshed does not declare it.
+_scanstring: Callable[[str, int], tuple[str, int]] = vars(json.decoder)["scanstring"]
 
 
 @dataclass
@@ -102,7 +106,7 @@ class _Scanner:
 
     def string(self) -> str:
         try:
-            value, end = json.decoder.scanstring(self.text, self.i + 1)
+            value, end = _scanstring(self.text, self.i + 1)
         except ValueError:
             raise self.fail("a string is not closed or holds a bad escape") from None
         self.i = end

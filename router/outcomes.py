@@ -74,22 +74,22 @@ class OutcomeRecord:
             raise InputError(
                 f"outcome is_exploration must be true or false, got {self.is_exploration!r}"
             )
-        value = self.accuracy
-        if value is not None and not (_is_number(value) and 0.0 <= value <= 1.0):
-            raise InputError(f"outcome accuracy must be within [0, 1], got {value!r}")
-        for name, value in (("latency_ms", self.latency_ms), ("cost_usd", self.cost_usd)):
-            if value is not None and not (_is_number(value) and 0.0 <= value < math.inf):
-                raise InputError(f"outcome {name} must be a finite number >= 0, got {value!r}")
-        for name, value in (("tokens_in", self.tokens_in), ("tokens_out", self.tokens_out),
+        accuracy = self.accuracy
+        if accuracy is not None and not (_is_number(accuracy) and 0.0 <= accuracy <= 1.0):
+            raise InputError(f"outcome accuracy must be within [0, 1], got {accuracy!r}")
+        for name, number in (("latency_ms", self.latency_ms), ("cost_usd", self.cost_usd)):
+            if number is not None and not (_is_number(number) and 0.0 <= number < math.inf):
+                raise InputError(f"outcome {name} must be a finite number >= 0, got {number!r}")
+        for name, count in (("tokens_in", self.tokens_in), ("tokens_out", self.tokens_out),
                             ("file_size", self.file_size)):
-            if value is not None and (type(value) is not int or not 0 <= value <= _INT64_MAX):
+            if count is not None and (type(count) is not int or not 0 <= count <= _INT64_MAX):
                 raise InputError(
-                    f"outcome {name} must be a whole number from 0 to {_INT64_MAX}, got {value!r}")
-        for name, value, limit in (("task_id", self.task_id, 200),
-                                   ("complexity", self.complexity, 50),
-                                   ("language", self.language, 50)):
-            if value is not None and (not isinstance(value, str) or len(value) > limit
-                                      or not (value.isascii() or _is_unicode(value))):
+                    f"outcome {name} must be a whole number from 0 to {_INT64_MAX}, got {count!r}")
+        for name, text, limit in (("task_id", self.task_id, 200),
+                                  ("complexity", self.complexity, 50),
+                                  ("language", self.language, 50)):
+            if text is not None and (not isinstance(text, str) or len(text) > limit
+                                     or not (text.isascii() or _is_unicode(text))):
                 raise InputError(f"outcome {name} must be valid text of at most {limit} "
                                  "characters")
         return self
@@ -169,7 +169,7 @@ REPLAY_COLUMNS = (
 
 def load_outcomes(
     conn: Connection, *, since: datetime | None = None, after_id: int | None = None
-) -> list[Row]:
+) -> list[Row[*tuple[Any, ...]]]:
     """Outcomes (the columns learning needs) recorded since `since` / with id > after_id,
     oldest first."""
     query = select(*REPLAY_COLUMNS).order_by(TABLE.c.id)

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from router.errors import InputError, UnknownNameError
 from router.ids import check_category, check_model_id
 from router.routing_table import UNUSABLE_STATUSES, load_exclusions, load_routing_table
+from router.store import rows_changed
 from router.store.models import ALL_CATEGORIES, Model, Pin, PinKind
 from router.store.types import utcnow
 from router.store.versions import PINS, bump_version
@@ -181,7 +182,7 @@ def set_pin(
 def remove_pin(session: Session, category: str, *, task_id: str | None = None) -> int:
     """Remove the pin of that scope; refuses (InputError) when there is none."""
     check_category(category)
-    removed = session.execute(delete(Pin).where(_scope(category, task_id))).rowcount
+    removed = rows_changed(session, delete(Pin).where(_scope(category, task_id)))
     if not removed:
         scope = f"task {task_id!r} of category {category!r}" if task_id else (
             f"category {category!r}"
@@ -254,7 +255,7 @@ def remove_exclusion(session: Session, category: str, model: str) -> int:
     if category != ALL_CATEGORIES:
         check_category(category)
     check_model_id(model)
-    removed = session.execute(delete(Pin).where(_exclusion_scope(category, model))).rowcount
+    removed = rows_changed(session, delete(Pin).where(_exclusion_scope(category, model)))
     if not removed:
         raise InputError(
             f"no exclusion of {model!r} from {_where(category)}; "

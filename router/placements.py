@@ -324,7 +324,8 @@ def import_placements(
     )
 
 
-def list_placements(session: Session, category: str | None = None) -> dict[str, list[dict]]:
+def list_placements(session: Session,
+                    category: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """The export shape, best first: in fallback-table order, then by layer and score."""
     query = select(Placement)
     if category is not None:
@@ -337,7 +338,7 @@ def list_placements(session: Session, category: str | None = None) -> dict[str, 
     by_category: dict[str, list[Placement]] = {}
     for row in rows:
         by_category.setdefault(row.category, []).append(row)
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for cat in sorted(by_category):
         order = {m: i for i, m in enumerate(tables[cat].models)} if cat in tables else {}
         ranked = sorted(

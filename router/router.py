@@ -403,7 +403,7 @@ class Router:
             with self._lock:
                 for start in range(0, len(rows), _REPLAY_CHUNK):
                     chunk = rows[start : start + _REPLAY_CHUNK]
-                    self._learn_rows([tuple(r[1:]) for r in chunk])  # type: ignore[misc]
+                    self._learn_rows([tuple(r[1:]) for r in chunk])
             self._mark_applied([int(r[0]) for r in rows])
             self._learned = True
 
@@ -418,7 +418,7 @@ class Router:
             if not fresh:
                 return
             with self._lock:
-                self._learn_rows([tuple(r[1:]) for r in fresh])  # type: ignore[misc]
+                self._learn_rows([tuple(r[1:]) for r in fresh])
             self._mark_applied([int(r[0]) for r in fresh])
         finally:
             self._sync_lock.release()

@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -52,6 +52,9 @@ from benchmarks.evaluate import evaluate_samples  # noqa: E402
 from benchmarks.extraction import is_body  # noqa: E402
 from benchmarks.functional import FunctionalBenchmark, TestCode  # noqa: E402
 from benchmarks.registry import Sample, SampleResult, Task, get_benchmark  # noqa: E402
+
+if TYPE_CHECKING:
+    from benchmarks.sandbox.runner import SandboxRunner
 
 SHARED = Path(os.environ.get("ROUTERX_SHARED_DATA") or REPO.parent / "shared" / "data")
 
@@ -363,7 +366,7 @@ def explain(prepared: Prepared, index: int, result: SampleResult, limit_s: float
     return KNOWN.get((str(prepared.path.relative_to(SHARED)), task.task_id), "unexplained")
 
 
-def run(prepared: Prepared, sandbox: Any = None) -> Outcome:
+def run(prepared: Prepared, sandbox: SandboxRunner | None = None) -> Outcome:
     from benchmarks.sandbox import Sandbox
     from benchmarks.timeouts import task_timeouts
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -108,9 +108,18 @@ def place_task() -> dict[str, list[dict[str, Any]]]:
                  "provisional": d.provisional} for d in ds] for c, ds in place_all().items()}
 
 
+class ExportPaths(TypedDict):
+    """Where an assessment wrote its files (the flow adds the report's path)."""
+
+    scoring_matrix: str
+    fallback_tables: str
+    opencode_config: str | None
+    report: NotRequired[str | None]
+
+
 @task(name="export-files", cache_policy=NONE)
 def export_task(export_dir: str | None, opencode_config: str | None,
-                opencode_plan: dict[str, Any] | None = None) -> dict[str, str | None]:
+                opencode_plan: dict[str, Any] | None = None) -> ExportPaths:
     from pathlib import Path
 
     from router.exports import OpenCodePlan, export_all

@@ -155,7 +155,8 @@ def input_scale(model_id: str, benchmark: str, prompts: Mapping[str, int],
                       .where(BenchmarkRun.model_id == model_id,
                              BenchmarkRun.benchmark == benchmark,
                              col(SampleResult.tokens_in).is_not(None))).all()
-    pairs = [(tokens, prompts[task]) for task, tokens in rows if task in prompts]
+    pairs = [(tokens, prompts[task]) for task, tokens in rows
+             if task in prompts and tokens is not None]
     estimated = sum(e for _, e in pairs)
     if not pairs or not estimated:
         return 1.0, 0
@@ -235,7 +236,8 @@ def estimate_assessment(model_ids: Sequence[str], params: AssessParams, book: Pr
             "input_tokens": None if any(r.input_tokens is None for r in mine)
             else sum(r.input_tokens or 0 for r in mine),
             "output_tokens": sum(r.output_tokens or 0 for r in mine),
-            "cost_usd": None if any(c is None for c in costs) else sum(costs),  # type: ignore[misc]
+            "cost_usd": (None if any(c is None for c in costs)
+                         else sum(c for c in costs if c is not None)),
         }
     return {"dry_run": True, "estimates": [r.public() for r in rows], "totals": totals,
             "skipped_benchmarks": skipped}

@@ -11,7 +11,7 @@ import asyncio
 import atexit
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -24,12 +24,15 @@ from router.completions.limiter import shared_limiter
 from router.pricing import PriceBook, load_price_book
 from router.settings import load_settings
 
+if TYPE_CHECKING:
+    from benchmarks.sandbox.pool import Sandbox
+
 USER_AGENT = "routerx-assess/0.1"
-_SANDBOX: Any = None
+_SANDBOX: Sandbox | None = None
 _SANDBOX_LOCK = threading.Lock()
 
 
-def process_sandbox() -> Any:
+def process_sandbox() -> Sandbox:
     """One pre-forked sandbox pool per worker process, shared by its shards.
 
     Why shared: starting the pool (forking workers that import the interpreter and the

@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from benchmarks.assessment.params import AssessParams
 from benchmarks.assessment.runs import RunInfo, WorkItem, done_items, store_sample
@@ -25,6 +25,9 @@ from benchmarks.registry import Sample, get_benchmark
 from benchmarks.verdicts import MAX_INFRA_SHARE
 from router.errors import ProviderAuthError, ProviderError
 from router.store.models import SampleResult as SampleRow
+
+if TYPE_CHECKING:
+    from benchmarks.sandbox.runner import SandboxRunner
 
 
 class Answer(Protocol):
@@ -73,7 +76,7 @@ async def run_shard(
     *,
     ask: Ask,
     price: Price,
-    sandbox: Any,
+    sandbox: SandboxRunner,
     database_url: str | None = None,
     on_sample: Callable[[SampleRow], None] | None = None,
 ) -> ShardResult:
@@ -114,6 +117,7 @@ async def run_shard(
                     "still be scored)")) from None
             return
         code = bench.extract(task, answer.text)
+        detail: str | None
         if not code.strip():
             status, passed, detail = "unparseable", False, "no code found in the answer"
         else:

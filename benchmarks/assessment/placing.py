@@ -190,7 +190,7 @@ def _kept_reason(model_id: str, benches: list[str], evidence: Evidence,
         common = ", ".join(compared.get("benchmarks", ()))
         return (f"kept from its last placement: not measured on {common}, which every "
                 "other candidate of the category has")
-    reasons = [f"{s.benchmark}: {evidence.not_placed[s.id]}" for s in scores  # type: ignore[index]
+    reasons = [f"{s.benchmark}: {evidence.not_placed[s.id]}" for s in scores
                if s.model_id == model_id and s.benchmark in benches and s.id in evidence.not_placed]
     reasons += [evidence.stale[(model_id, b)] for b in benches if (model_id, b) in evidence.stale]
     if not reasons:
@@ -282,6 +282,6 @@ def _mark_scores(scores: list[BenchmarkScore], evidence: Evidence,
         if is_used:
             score.not_placed_reason = None
         elif score.id in evidence.not_placed:
-            score.not_placed_reason = evidence.not_placed[score.id]  # type: ignore[index]
+            score.not_placed_reason = evidence.not_placed[score.id]
         else:
             score.not_placed_reason = "no category's placement uses this benchmark"

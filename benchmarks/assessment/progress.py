@@ -27,11 +27,11 @@ def progress(model_ids: Sequence[str], benchmarks: Sequence[str], since_run_id: 
         latest = {(r.model_id, r.benchmark): r for r in runs}
         counts = dict(s.exec(select(SampleResult.run_id, func.count())
                              .where(col(SampleResult.run_id).in_([r.id for r in latest.values()]))
-                             .group_by(SampleResult.run_id)).all())
+                             .group_by(col(SampleResult.run_id))).all())
     out = {}
     for key, run in latest.items():
         planned = int((run.subset or {}).get("n_tasks", 0)) * run.samples_per_task
-        out[key] = (int(counts.get(run.id, 0)), planned)
+        out[key] = (int(counts.get(run.id, 0)) if run.id is not None else 0, planned)
     return out
 
 

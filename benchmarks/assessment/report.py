@@ -47,14 +47,14 @@ def _score(sc: BenchmarkScore) -> dict[str, Any]:
 
 
 def _spend(runs: Sequence[BenchmarkRun], database_url: str | None
-           ) -> dict[int, tuple[int, int, float | None]]:
+           ) -> dict[int | None, tuple[int, int, float | None]]:
     """run id -> (samples asked, samples judged, cost spent; None if any is unknown)."""
     if not runs:
         return {}
     with Session(get_engine(database_url)) as s:
         rows = s.exec(select(SampleResult.run_id, SampleResult.verdict, SampleResult.cost_usd)
                       .where(col(SampleResult.run_id).in_([r.id for r in runs]))).all()
-    out: dict[int, tuple[int, int, float | None]] = {r.id: (0, 0, 0.0) for r in runs}  # type: ignore[misc]
+    out: dict[int | None, tuple[int, int, float | None]] = {r.id: (0, 0, 0.0) for r in runs}
     for run_id, verdict, cost in rows:
         asked, judged, spent = out[run_id]
         out[run_id] = (asked + 1, judged + (verdict not in INFRA_STATUSES),
@@ -76,8 +76,9 @@ def assessment_summary(model_ids: Sequence[str], benchmarks: Sequence[str],
     whole run was expected to cost.
     """
     out: dict[str, Any] = {}
-    order = {RunStatus.COMPLETED: 0, RunStatus.DECIDED: 1, RunStatus.RUNNING: 2,
-             RunStatus.INCOMPLETE: 3, RunStatus.FAILED: 4}
+    order: dict[str, int] = {RunStatus.COMPLETED: 0, RunStatus.DECIDED: 1,
+                             RunStatus.RUNNING: 2, RunStatus.INCOMPLETE: 3,
+                             RunStatus.FAILED: 4}
     full_costs = full_costs or {}
     with Session(get_engine(database_url)) as s:
         runs = s.exec(select(BenchmarkRun).where(col(BenchmarkRun.id).in_(list(run_ids)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,7 @@ from benchmarks.assessment.params import AssessParams
 from benchmarks.verdicts import INFRA_STATUSES
 from router.errors import InputError
 from router.measurement import task_scope, task_set_hash
-from router.store import get_engine
+from router.store import get_engine, rows_changed
 from router.store.models import (
     BenchmarkRun,
     BenchmarkScore,
@@ -56,8 +57,9 @@ def open_run(model_id: str, benchmark: str, params: AssessParams,
         raise InputError(f"{benchmark}: no task matches the requested ids/limit")
     ids = [t.task_id for t in tasks]
     suite_size = len(bench.load()) if params.limit or params.task_ids else len(tasks)
-    measured = {"task_set": task_set_hash(ids), "task_count": len(ids),
-                "task_scope": task_scope(params.limit, params.task_ids, len(ids), suite_size)}
+    measured: dict[str, Any] = {
+        "task_set": task_set_hash(ids), "task_count": len(ids),
+        "task_scope": task_scope(params.limit, params.task_ids, len(ids), suite_size)}
     key = params.run_key(model_id, benchmark, bench.protocol_version)
     engine = get_engine(database_url)
     for _ in range(2):
@@ -138,7 +140,7 @@ def store_sample(row: SampleResult, database_url: str | None = None) -> bool:
         col(SampleResult.verdict).in_(sorted(INFRA_STATUSES)))
         .values({name: getattr(row, name) for name in _REPLACED}))
     with Session(get_engine(database_url)) as s:
-        replaced = s.execute(replace).rowcount
+        replaced = rows_changed(s, replace)
         s.commit()
     return bool(replaced)
 

@@ -81,11 +81,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from benchmarks.sandbox.jobs import CommandJob, CommandResult, Job, Verdict
     from benchmarks.sandbox.pool import Sandbox
+    from benchmarks.sandbox.runner import SandboxRunner
     from benchmarks.sandbox.timeouts import timeout_for
 
 _EXPORTS = {"CommandJob": "jobs", "CommandResult": "jobs", "Job": "jobs", "Verdict": "jobs",
-            "Sandbox": "pool", "timeout_for": "timeouts"}
-__all__ = ["CommandJob", "CommandResult", "Job", "Sandbox", "Verdict", "timeout_for"]
+            "Sandbox": "pool", "SandboxRunner": "runner", "timeout_for": "timeouts"}
+__all__ = ["CommandJob", "CommandResult", "Job", "Sandbox", "SandboxRunner", "Verdict",
+           "timeout_for"]
 
 
 def __getattr__(name: str) -> Any:

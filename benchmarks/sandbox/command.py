@@ -107,6 +107,8 @@ def _tree(root: str) -> list[str]:
 
 def helper_main() -> None:
     config = read_message(0)
+    if config is None:  # the host went away before it sent the job
+        return
     job = config["job"]
     uid, gid = config["sandbox_uid"], config["sandbox_gid"]
     try:

@@ -174,10 +174,10 @@ class Channel:
             return self.value(reply["ok"]) if decode_ok else reply["ok"]
         if "raise" in reply and "ok" not in reply:
             try:
-                exc = decode_exception(reply["raise"], self.remote)
+                raised = decode_exception(reply["raise"], self.remote)
             except BadValue as bad:
                 self.fail(f"sent an unreadable exception ({bad})")
-            raise exc
+            raise raised
         self.fail("sent neither a value nor an exception")
 
     def load(self, program: str, names: list[str]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+from collections.abc import Callable
+from typing import Any
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -54,7 +56,7 @@ SUPPORTED = _MACHINE in _SYSCALLS
 _NR = _SYSCALLS.get(_MACHINE, {})
 
 
-def _proto(lib: ctypes.CDLL, name: str, restype: type, *argtypes: type) -> ctypes._CFuncPtr:
+def _proto(lib: ctypes.CDLL, name: str, restype: type, *argtypes: type) -> Callable[..., Any]:
     func = getattr(lib, name)
     func.restype = restype
     func.argtypes = list(argtypes)

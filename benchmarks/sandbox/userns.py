@@ -76,7 +76,7 @@ _SWITCHES = (
      "kernel.apparmor_restrict_unprivileged_userns=0' or an AppArmor profile that gives "
      "this Python 'userns,'"),
 )
-_FULL_MAP = ((0, 0, 4294967295),)
+_FULL_MAP: tuple[tuple[int, int, int], ...] = ((0, 0, 4294967295),)
 
 
 #: the abstract socket names that lease uids (one machine-wide namespace of names)
@@ -160,7 +160,7 @@ def _privileged_helper(name: str) -> str | None:
 
 def _pairs(ranges: list[tuple[int, int]]) -> list[int]:
     """First ids of the pairs available in ``ranges``."""
-    starts = []
+    starts: list[int] = []
     for start, count in ranges:
         starts += range(start, start + count - 1, 2)
     return starts[:MAX_PAIRS]
@@ -189,7 +189,7 @@ def _has_passwd_entry() -> bool:
 def _unused(uid: int) -> bool:
     for lookup in (pwd.getpwuid, grp.getgrgid):
         try:
-            lookup(uid)  # type: ignore[operator]
+            lookup(uid)
             return False
         except KeyError:
             pass

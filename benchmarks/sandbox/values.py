@@ -73,6 +73,7 @@ _VIEWS: dict[str, Callable[[list[Any]], Any]] = {
 _VIEW_TYPES = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
 #: mappings of the standard library that compare like a dict
 _DICT_LIKE = (collections.ChainMap, collections.UserDict)
+_MAPPING_EQ: object = Mapping.__eq__  # a Mapping whose equality is the ABC's own
 _BUILTIN_EXCEPTIONS = {name: cls for name, cls in vars(builtins).items()
                        if isinstance(cls, type) and issubclass(cls, BaseException)}
 
@@ -144,7 +145,7 @@ def _encode(x: Any, ref: Ref, depth: int, budget: _Budget) -> Any:  # noqa: C901
         return {"t": view, "v": [_encode(i, ref, depth, budget) for i in x]}
     if t is collections.deque:
         return {"t": "deque", "v": [_encode(i, ref, depth, budget) for i in x]}
-    if isinstance(x, _DICT_LIKE) or (isinstance(x, Mapping) and t.__eq__ is Mapping.__eq__):
+    if isinstance(x, _DICT_LIKE) or (isinstance(x, Mapping) and t.__eq__ is _MAPPING_EQ):
         return _encode(dict(x.items()), ref, depth - 1, budget)
     if isinstance(x, collections.UserList | collections.UserString):
         return _encode(x.data, ref, depth - 1, budget)
@@ -407,13 +408,13 @@ def _str(v: Any) -> str:
 def _number(v: Any) -> int | float:
     if type(v) not in (int, float):
         raise BadValue("malformed value (expected a number)")
-    return v  # type: ignore[no-any-return]
+    return v
 
 
 def _whole(v: Any) -> int:
     if type(v) is not int:
         raise BadValue("malformed value (expected an integer)")
-    return v  # type: ignore[no-any-return]
+    return v
 
 
 def _replay(items: list[Any], more: bool, exc: BaseException | None) -> Iterator[Any]:

@@ -116,6 +116,8 @@ def run_job(job: dict[str, Any], config: dict[str, Any], zygote: Zygote,
 
 def main() -> None:
     config = read_message(0)
+    if config is None:  # the host went away before it sent the configuration
+        return
     jobs_fd, answers_fd = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.registry import Message, OnResult, Sample, SampleResult, register
 from benchmarks.swebench.config import SWEBenchSettings, load_settings
@@ -25,6 +25,9 @@ from benchmarks.swebench.instances import (
 )
 from benchmarks.swebench.instances import select as select_instances
 from benchmarks.swebench.prompt import PROTOCOL_VERSION, extract_patch, oracle_messages
+
+if TYPE_CHECKING:
+    from benchmarks.sandbox.runner import SandboxRunner
 
 
 @register("swebench", name="swebench", dataset=LITE)
@@ -78,7 +81,7 @@ class SWEBench:
         return task.patch
 
     def evaluate(self, tasks: Mapping[str, Instance], samples: Sequence[Sample],
-                 sandbox: Any = None, on_result: OnResult | None = None,
+                 sandbox: SandboxRunner | None = None, on_result: OnResult | None = None,
                  repo_mirror: Path | None = None) -> list[SampleResult]:
         from benchmarks.swebench.evaluation import evaluate_predictions
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -90,6 +90,7 @@ def load_specs(path: Path) -> dict[str, RepoSpec]:
             raise ConfigError(f"{path}: recipe for {repo!r} has unknown keys "
                               f"{', '.join(sorted(unknown))}; known: "
                               f"{', '.join(sorted(_SPEC_FIELDS))}")
-        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in raw.items()}
         specs[repo] = RepoSpec(**fields)
     return specs

@@ -53,6 +53,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from benchmarks.swebench.instances import Instance
 from benchmarks.swebench.interpreters import find_python
@@ -364,7 +365,7 @@ class EnvironmentCache:
             (target / "bin" / "python").symlink_to(f"python{version}")
         self._run([str(target / "bin" / "python"), "-m", "ensurepip", "--default-pip"], log)
 
-    def _build(self, instance: Instance, spec: RepoSpec, env_dir: Path) -> dict:
+    def _build(self, instance: Instance, spec: RepoSpec, env_dir: Path) -> dict[str, Any]:
         if spec.packages == "environment.yml":
             raise UnsupportedEnvironment(
                 f"{instance.repo} {instance.version}: the swebench recipe builds this "

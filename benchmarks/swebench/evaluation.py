@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.swebench.config import SWEBenchSettings, load_settings
 from benchmarks.swebench.docker import choose_executor, docker_available, evaluate_with_harness
@@ -22,6 +22,9 @@ from benchmarks.swebench.instances import Instance
 from benchmarks.swebench.local import InstanceVerdict, LocalExecutor
 from benchmarks.swebench.repos import RepoSource
 from router.errors import InputError
+
+if TYPE_CHECKING:
+    from benchmarks.sandbox.runner import SandboxRunner
 
 OnVerdict = Callable[[int, InstanceVerdict], None]
 
@@ -57,7 +60,7 @@ def _pairs(instances: Mapping[str, Instance],
 def evaluate_predictions(
     instances: Mapping[str, Instance] | Sequence[Instance],
     predictions: Sequence[Mapping[str, Any]],
-    sandbox: Any = None,
+    sandbox: SandboxRunner | None = None,
     *,
     settings: SWEBenchSettings | None = None,
     repo_mirror: Path | None = None,

@@ -117,7 +117,7 @@ def read_instances(path: Path) -> list[Instance]:
 def from_hub(dataset: str = LITE, split: str = "test") -> list[Instance]:
     """Instances from the Hugging Face hub (``datasets`` must be installed and online)."""
     try:
-        from datasets import load_dataset  # type: ignore[import-untyped]
+        from datasets import load_dataset
     except ImportError as exc:
         raise ConfigError(
             "loading SWE-bench from the hub needs the 'datasets' package; install it or give a "

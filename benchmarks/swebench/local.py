@@ -42,7 +42,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.registry import SampleResult
 from benchmarks.swebench.environment import (
@@ -61,6 +61,9 @@ from benchmarks.swebench.outcomes import contradiction, read_recording, recorder
 from benchmarks.swebench.qualify import QUALIFIED, ReferenceCache, network_symptom, requalified
 from benchmarks.swebench.repos import RepoSource
 from router.errors import ConfigError
+
+if TYPE_CHECKING:
+    from benchmarks.sandbox.runner import SandboxRunner
 
 TEST_TIMEOUT_S = 1800.0  # the harness's default per-instance timeout
 PATCH_TIMEOUT_S = 120.0
@@ -184,7 +187,8 @@ class LocalExecutor:
         self.patch_timeout_s = patch_timeout_s
         self.references = references or ReferenceCache(envs.root.parent / "references")
 
-    def evaluate(self, instance: Instance, model_patch: str, sandbox: Any) -> InstanceVerdict:
+    def evaluate(self, instance: Instance, model_patch: str,
+                 sandbox: SandboxRunner) -> InstanceVerdict:
         start = time.monotonic()
         verdict = self._evaluate(instance, model_patch, sandbox)
         if verdict.status in QUALIFIED:
@@ -192,7 +196,7 @@ class LocalExecutor:
         return InstanceVerdict(**{**verdict.__dict__, "duration_s": time.monotonic() - start})
 
     def _qualify(self, instance: Instance, model_patch: str, verdict: InstanceVerdict,
-                 sandbox: Any) -> InstanceVerdict:
+                 sandbox: SandboxRunner) -> InstanceVerdict:
         """An instance whose reference patch fails here cannot fail a model (``qualify``)."""
         if not instance.patch.strip():
             return verdict
@@ -205,7 +209,8 @@ class LocalExecutor:
                 instance, key, lambda: self._evaluate(instance, instance.patch, sandbox))
         return requalified(verdict, reference)
 
-    def _evaluate(self, instance: Instance, model_patch: str, sandbox: Any) -> InstanceVerdict:
+    def _evaluate(self, instance: Instance, model_patch: str,
+                  sandbox: SandboxRunner) -> InstanceVerdict:
         iid = instance.instance_id
         if not model_patch.strip():
             return InstanceVerdict(iid, "patch_failed", "empty patch")
@@ -326,7 +331,7 @@ class LocalExecutor:
 class _Runner:
     """Builds the sandbox jobs of one evaluation (same mounts and environment each time)."""
 
-    def __init__(self, sandbox: Any, checkout: Path, env: PreparedEnv, spec: RepoSpec,
+    def __init__(self, sandbox: SandboxRunner, checkout: Path, env: PreparedEnv, spec: RepoSpec,
                  scratch: Path, files: Path) -> None:
         self.sandbox = sandbox
         self.checkout = checkout

@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from router.errors import ConfigError
 
@@ -35,7 +36,7 @@ def mirror_name(repo: str) -> str:
 
 
 def _git(args: list[str], git_dir: Path | None = None, timeout: float = GIT_TIMEOUT_S,
-         env: dict[str, str] | None = None, text: bool = True) -> subprocess.CompletedProcess:
+         env: dict[str, str] | None = None, text: bool = True) -> subprocess.CompletedProcess[Any]:
     cmd = ["git", "-c", "safe.directory=*"]
     if git_dir is not None:
         cmd.append(f"--git-dir={git_dir}")

@@ -154,7 +154,13 @@ def check_stopping(model_ids: list[str], params: Any, stopping: Any) -> None:
 def run_with_progress(flow: Any, kwargs: dict[str, Any], model_ids: list[str],
                       benchmarks: list[str]) -> dict[str, Any]:
     """Run the flow in a thread; draw one Rich bar per model and benchmark from the store."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TimeElapsedColumn,
+    )
 
     from benchmarks.assessment.progress import last_run_id, progress
     from router.cli.output import console, markup
@@ -170,7 +176,7 @@ def run_with_progress(flow: Any, kwargs: dict[str, Any], model_ids: list[str],
 
     worker = threading.Thread(target=target, daemon=True)
     worker.start()
-    bars: dict[tuple[str, str], int] = {}
+    bars: dict[tuple[str, str], TaskID] = {}
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
         while worker.is_alive():

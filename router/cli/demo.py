@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -64,15 +64,15 @@ def _write_config(path: Path, base_url: str, limit: int) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def _pipeline(home: Path, limit: int, quiet: bool) -> dict:
+def _pipeline(home: Path, limit: int, quiet: bool) -> dict[str, Any]:
     from router.cli.assess import run_with_progress
     from router.discovery import run_discovery
 
     report = run_discovery(providers=["simulated"])
     from flows.assess import assess as assess_flow
 
-    kwargs = dict(models=report.queued, benchmarks=["humaneval"], limit=limit,
-                  export_dir=str(home / "exports"))
+    kwargs: dict[str, Any] = dict(models=report.queued, benchmarks=["humaneval"], limit=limit,
+                                  export_dir=str(home / "exports"))
     from router.cli.prefect_env import quiet_stderr
 
     with quiet_stderr():
@@ -93,7 +93,7 @@ def _pipeline(home: Path, limit: int, quiet: bool) -> dict:
     }
 
 
-def _print(result: dict) -> None:
+def _print(result: dict[str, Any]) -> None:
     from router.cli.assess import print_summary
     from router.cli.output import console, markup
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from router.cli.output import console, print_json, text
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
 
@@ -55,8 +58,9 @@ def placements(
             table.add_column("stale: why", overflow="fold")
         for i, e in enumerate(entries, start=1):
             rate = "" if e["pass_rate"] is None else f"{e['pass_rate']:.3f}"
-            cells = [str(i), text(e["model"]), str(e["layer"]), f"{e['score']:.3f}", rate,
-                     "yes" if e["provisional"] else ""]
+            cells: list[str | Text] = [str(i), text(e["model"]), str(e["layer"]),
+                                       f"{e['score']:.3f}", rate,
+                                       "yes" if e["provisional"] else ""]
             if stale:
                 cells.append(text(e["stale_reason"] or "stale") if e["stale"] else "")
             table.add_row(*cells)

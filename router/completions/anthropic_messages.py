@@ -18,6 +18,7 @@ from router.completions.records import (
 )
 from router.completions.registry import wire_format
 from router.errors import ProviderResponseError
+from router.json_values import obj
 from router.providers.anthropic import anthropic_headers
 from router.providers.catalog import ProviderConfig
 
@@ -49,7 +50,7 @@ class AnthropicMessages:
             str(block.get("text", "")) for block in content
             if isinstance(block, dict) and block.get("type") == "text"
         )
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+        usage = obj(body.get("usage"))
         return WireReply(
             text=text,
             # input_tokens excludes cached prompt tokens; add them so tokens_in is the

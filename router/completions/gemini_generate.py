@@ -13,6 +13,7 @@ from urllib.parse import quote
 from router.completions.records import CompletionRequest, WireReply, WireRequest, total
 from router.completions.registry import wire_format
 from router.errors import ProviderResponseError
+from router.json_values import array, obj
 from router.providers.catalog import ProviderConfig
 from router.providers.gemini import gemini_headers
 
@@ -53,7 +54,7 @@ class GeminiGenerate:
     def parse(self, provider: str, body: Any) -> WireReply:
         if not isinstance(body, dict):
             raise ProviderResponseError(provider, "generateContent answered with no JSON object")
-        usage = body.get("usageMetadata") if isinstance(body.get("usageMetadata"), dict) else {}
+        usage = obj(body.get("usageMetadata"))
         tokens_in = total(usage.get("promptTokenCount"))
         # Thinking tokens are billed as output; candidatesTokenCount leaves them out.
         tokens_out = total(usage.get("candidatesTokenCount"), usage.get("thoughtsTokenCount"))
@@ -64,9 +65,9 @@ class GeminiGenerate:
             if reason:  # the prompt was refused: an empty answer, with the reason
                 return WireReply("", tokens_in, tokens_out, f"blocked:{reason}")
             raise ProviderResponseError(provider, "generateContent answered without candidates")
-        first = candidates[0] if isinstance(candidates[0], dict) else {}
-        content = first.get("content") if isinstance(first.get("content"), dict) else {}
-        parts = content.get("parts") if isinstance(content.get("parts"), list) else []
+        first = obj(candidates[0])
+        content = obj(first.get("content"))
+        parts = array(content.get("parts"))
         text = "".join(
             str(p.get("text", "")) for p in parts if isinstance(p, dict) and not p.get("thought")
         )

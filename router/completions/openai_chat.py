@@ -12,6 +12,7 @@ from typing import Any
 from router.completions.records import CompletionRequest, WireReply, WireRequest, count
 from router.completions.registry import wire_format
 from router.errors import ProviderResponseError
+from router.json_values import obj
 from router.providers.catalog import ProviderConfig
 from router.providers.openai_compat import bearer
 
@@ -61,13 +62,13 @@ class OpenAIChat:
                 provider, f"POST /chat/completions answered without `choices`{detail}"
             )
         choice = choices[0]
-        message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+        message = obj(choice.get("message"))
         text = _content_text(message.get("content"))
         if text is None:
             # No content: a refusal, or only tool calls. An empty answer is a verdict
             # for the benchmark to judge, not a transport failure.
             text = ""
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+        usage = obj(body.get("usage"))
         return WireReply(
             text=text,
             tokens_in=count(usage.get("prompt_tokens")),

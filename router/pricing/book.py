@@ -34,7 +34,8 @@ class Price:
     output_per_mtok: float
     source: str
 
-    def cost(self, tokens_in: int, tokens_out: int) -> float:
+    def cost(self, tokens_in: float, tokens_out: float) -> float:
+        """USD for these tokens (fractional counts: an estimate's expected tokens)."""
         return (tokens_in * self.input_per_mtok + tokens_out * self.output_per_mtok) / PER
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from router.errors import ProviderResponseError
+from router.json_values import obj
 from router.providers.catalog import ProviderConfig
 from router.providers.http import request_json
 from router.providers.records import ModelRecord, kind_from_id
@@ -16,7 +17,7 @@ _EMBEDDING_FAMILIES = {"bert", "nomic-bert", "xlm-roberta", "jina-bert-v2"}
 
 def ollama_record(provider: str, m: dict[str, Any]) -> ModelRecord:
     name = str(m.get("name") or m.get("model"))
-    details = m.get("details") if isinstance(m.get("details"), dict) else {}
+    details = obj(m.get("details"))
     families = set(details.get("families") or []) | {details.get("family")}
     kind = ModelKind.EMBEDDING if families & _EMBEDDING_FAMILIES else kind_from_id(name)
     return ModelRecord(provider=provider, name=name, display_name=name, kind=kind)

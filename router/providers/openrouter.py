@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from router.json_values import obj
 from router.providers.catalog import ProviderConfig
 from router.providers.http import request_json
 from router.providers.openai_compat import bearer, model_entries, openai_record
@@ -14,7 +15,7 @@ from router.store.models import ModelKind
 
 
 def _kind(m: dict[str, Any], fallback: str) -> str:
-    arch = m.get("architecture") if isinstance(m.get("architecture"), dict) else {}
+    arch = obj(m.get("architecture"))
     outputs = arch.get("output_modalities")
     if isinstance(outputs, list) and outputs:
         if "text" in outputs:
@@ -31,8 +32,8 @@ def _kind(m: dict[str, Any], fallback: str) -> str:
 
 def openrouter_record(provider: str, m: dict[str, Any]) -> ModelRecord:
     base = openai_record(provider, m)
-    pricing = m.get("pricing") if isinstance(m.get("pricing"), dict) else {}
-    top = m.get("top_provider") if isinstance(m.get("top_provider"), dict) else {}
+    pricing = obj(m.get("pricing"))
+    top = obj(m.get("top_provider"))
     return replace(
         base,
         kind=_kind(m, base.kind),

@@ -30,7 +30,9 @@ class StreamTranslator(Protocol):
     done: bool
     finish_reason: str | None
     error: str | None
-    content_started: bool
+
+    @property
+    def content_started(self) -> bool: ...
 
     def feed(self, event: Event) -> list[bytes]: ...
 

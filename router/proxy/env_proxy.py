@@ -11,7 +11,7 @@ worked out once per upstream and kept.
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 
@@ -41,7 +41,12 @@ class EnvProxies:
         return proxy
 
 
+# urllib's own NO_PROXY matching; public but missing from typeshed.
+_proxy_bypass_environment: Callable[[str, dict[str, str]], bool] = vars(urllib.request)[
+    "proxy_bypass_environment"]
+
+
 def _bypassed(netloc: str, no_proxy: str) -> bool:
     """NO_PROXY as urllib reads it (`*`, host suffixes, host:port)."""
     host = netloc.rpartition("@")[2]
-    return bool(urllib.request.proxy_bypass_environment(host, {"no": no_proxy}))
+    return bool(_proxy_bypass_environment(host, {"no": no_proxy}))

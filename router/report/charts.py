@@ -16,7 +16,7 @@ import base64
 import io
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -27,11 +27,12 @@ from router.report.shaping import frontier_path, pareto_frontier
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 WIDTH = 9.0  # inches; the page scales the SVG to its column
 LAYER_COLOURS = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027")
 P50_COLOUR, P95_COLOUR = "#2c7fb8", "#a6bddb"
-RC = {
+RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "routerx-report",  # stable ids: the same store renders the same page
     "font.size": 9.0,
@@ -242,6 +243,12 @@ _SIZE = re.compile(r'(<svg\b[^>]*?)\s(width|height)="[^"]*"')
 _IDS = re.compile(r'\bid="([^"]+)"')
 
 
+@overload
+def render(build: Callable[[], Figure | None], fmt: Literal["svg"], *, prefix: str = "",
+           dpi: int = 96) -> str | None: ...
+@overload
+def render(build: Callable[[], Figure | None], fmt: Literal["png"], *, prefix: str = "",
+           dpi: int = 96) -> bytes | None: ...
 def render(build: Callable[[], Figure | None], fmt: str, *, prefix: str = "",
            dpi: int = 96) -> str | bytes | None:
     """Build a figure under the report's rc settings and render it: `svg` gives markup

@@ -27,7 +27,7 @@ def pareto_frontier(cost: np.ndarray, score: np.ndarray) -> np.ndarray:
         raise ValueError("cost and score must not contain NaN; list unknown costs apart")
     no_worse = (c[None, :] <= c[:, None]) & (s[None, :] >= s[:, None])  # [i, j]: j vs i
     better = (c[None, :] < c[:, None]) | (s[None, :] > s[:, None])
-    return ~(no_worse & better).any(axis=1)
+    return np.asarray(~(no_worse & better).any(axis=1))
 
 
 def frontier_path(cost: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,9 +11,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Delete, Update, event
+from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
@@ -48,7 +49,7 @@ def create_store_engine(url: str) -> Engine:
             f"ROUTERX_DATABASE_URL is not a database URL ({exc}); "
             "use e.g. sqlite:////path/routerx.db or postgresql+psycopg://user@host/db"
         ) from None
-    kwargs: dict = {}
+    kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -102,3 +103,10 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def rows_changed(session: Session, statement: Update | Delete) -> int:
+    """How many rows an UPDATE or DELETE changed. Why a function: `Session.execute` is
+    typed as returning a plain Result, which has no `rowcount`; the cursor result it
+    returns for these statements does."""
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount

@@ -7,9 +7,14 @@ Answers only while exploration mode is on. The decision itself is
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from router.selection import Selection
 from router.strategies.base import RouteRequest, RoutingContext, make_selection
 from router.thompson import explore_or_exploit
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class ExplorationStrategy:
@@ -24,12 +29,12 @@ class ExplorationStrategy:
         mean = beliefs.mean[:k]
         allowed = request.allowed
         if allowed is None:
-            def draw():  # noqa: ANN202 - a posterior draw per candidate
+            def draw() -> np.ndarray:  # a posterior draw per candidate
                 return beliefs.thompson_row()[:k]
         else:
             mean = mean[allowed]
 
-            def draw():  # noqa: ANN202
+            def draw() -> np.ndarray:
                 return beliefs.thompson_row()[allowed]
         i, explored = explore_or_exploit(ctx.rng, draw, mean, status.explore_fraction)
         index = allowed[i] if allowed is not None else i

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from router.errors import InputError
+from router.json_values import obj
 from router.wire.content import (
     TurnFormat,
     arguments,
@@ -28,8 +29,9 @@ from router.wire.content import (
 from router.wire.openai import TranslatedStream, Usage, completion, error_message
 from router.wire.sse import Event
 
-FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
-          "tool_use": "tool_calls", "pause_turn": "stop", "refusal": "content_filter"}
+FINISH: dict[str | None, str] = {
+    "end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
+    "tool_use": "tool_calls", "pause_turn": "stop", "refusal": "content_filter"}
 
 
 def prompt_tokens(usage: dict[str, Any]) -> int | None:
@@ -134,7 +136,7 @@ def response(body: Any, model: str) -> dict[str, Any]:
         message["reasoning_content"] = "".join(reasoning)
     if calls:
         message["tool_calls"] = calls
-    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    usage = obj(body.get("usage"))
     return completion(model, message, FINISH.get(body.get("stop_reason"), "stop"),
                       Usage(prompt_tokens(usage), _int(usage.get("output_tokens"))))
 
@@ -180,18 +182,20 @@ class Stream(TranslatedStream):
             if dtype == "thinking_delta":
                 return [w.delta({"reasoning_content": str(delta.get("thinking", ""))})]
             if dtype == "input_json_delta":
-                i = self._tools.get(data.get("index", 0))
-                if i is None:
+                tool = self._tools.get(data.get("index", 0))
+                if tool is None:
                     return []
                 return [w.delta({"tool_calls": [{
-                    "index": i, "function": {"arguments": str(delta.get("partial_json", ""))}}]})]
+                    "index": tool,
+                    "function": {"arguments": str(delta.get("partial_json", ""))}}]})]
             return []
         if kind == "message_delta":
             usage = data.get("usage") or {}
-            if _int(usage.get("output_tokens")) is not None:
-                self.usage.completion = usage["output_tokens"]
-            if prompt_tokens(usage) is not None:
-                self.usage.prompt = prompt_tokens(usage)
+            completion_tokens, prompt = _int(usage.get("output_tokens")), prompt_tokens(usage)
+            if completion_tokens is not None:
+                self.usage.completion = completion_tokens
+            if prompt is not None:
+                self.usage.prompt = prompt
             reason = (data.get("delta") or {}).get("stop_reason")
             self.finish_reason = FINISH.get(reason, "stop")
             return [w.delta({}, self.finish_reason)]

@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 
 from router.errors import InputError
+from router.json_values import array, obj
 from router.wire.content import (
     TurnFormat,
     arguments,
@@ -164,9 +165,9 @@ def _candidate(body: Any) -> tuple[list[dict[str, Any]], str | None]:
         if isinstance(feedback, dict) and feedback.get("blockReason"):
             return [], "content_filter"
         return [], None
-    first = candidates[0] if isinstance(candidates[0], dict) else {}
-    content = first.get("content") if isinstance(first.get("content"), dict) else {}
-    parts = content.get("parts") if isinstance(content.get("parts"), list) else []
+    first = obj(candidates[0])
+    content = obj(first.get("content"))
+    parts = array(content.get("parts"))
     reason = first.get("finishReason")
     return [p for p in parts if isinstance(p, dict)], FINISH.get(reason, "stop") if reason \
         else None

@@ -19,9 +19,10 @@ protocol (the rule before this revision).
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0003'
@@ -36,7 +37,7 @@ def _hash(task_ids: set[str]) -> str:
     return hashlib.sha256("\n".join(sorted(task_ids)).encode()).hexdigest()[:32]
 
 
-def _scope(subset: dict | None, count: int) -> str:
+def _scope(subset: dict[str, Any] | None, count: int) -> str:
     subset = subset or {}
     if subset.get("task_ids"):
         return f"{count} chosen"
@@ -94,7 +95,7 @@ def _fill_keys(conn: sa.engine.Connection) -> None:
     covered: dict[int, set[str]] = {}
     for run_id, task_id in conn.execute(sa.select(sample.c.run_id, sample.c.task_id)):
         covered.setdefault(run_id, set()).add(task_id)
-    keys: dict[int, dict] = {}
+    keys: dict[int, dict[str, Any]] = {}
     for row in conn.execute(sa.select(run.c.id, run.c.subset, run.c.samples_per_task,
                                       run.c.temperature)):
         tasks = covered.get(row.id, set())
@@ -109,7 +110,7 @@ def _fill_keys(conn: sa.engine.Connection) -> None:
                                     score.c.computed_at)).all()
     runs = {r.id: r for r in conn.execute(sa.select(run.c.id, run.c.samples_per_task,
                                                    run.c.temperature))}
-    latest: dict[str, tuple] = {}
+    latest: dict[str, tuple[Any, ...]] = {}
     for s in scores:
         if s.benchmark not in latest or (s.computed_at, s.id) > latest[s.benchmark][:2]:
             latest[s.benchmark] = (s.computed_at, s.id, s.protocol_version)
@@ -132,7 +133,7 @@ def downgrade() -> None:
     # The old key holds one score per (model, benchmark, protocol): keep the newest.
     conn = op.get_bind()
     score = sa.Table('benchmark_score', sa.MetaData(), autoload_with=conn)
-    newest: dict[tuple, tuple] = {}
+    newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for s in conn.execute(sa.select(score.c.id, score.c.model_id, score.c.benchmark,
                                     score.c.protocol_version, score.c.computed_at)):
         key = (s.model_id, s.benchmark, s.protocol_version)

@@ -11,7 +11,7 @@ retired. An exclusion's category may be `*` (every category).
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0004'

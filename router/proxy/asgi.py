@@ -11,7 +11,8 @@ endpoint calls too, so every answer, status and header is the same on both paths
 A stream is written with one `send` per upstream read. The agent leaving is heard by
 one pending `receive()` checked between sends (no task group): the relay stops at the
 provider's next chunk, closes the upstream connection, and records no outcome, as on the
-FastAPI path.
+FastAPI path. Like a route served by FastRoute, a chat call is not traced by FastAPI's
+native OpenTelemetry.
 """
 
 from __future__ import annotations

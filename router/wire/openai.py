@@ -164,6 +164,7 @@ class PassThroughStream:
         self.finish_reason: str | None = None
         self.error: str | None = None  # an error the provider reported inside the stream
         self.content_started = False  # an event beyond the opening role chunk was seen
+        self._upstream_field: bytes | None = None  # the provider's `"model":"..."` text
 
     def feed(self, event: Event) -> list[bytes]:
         if event.comment:
@@ -172,7 +173,7 @@ class PassThroughStream:
         if data == b"[DONE]":
             self.done = True
             return [DONE]
-        if _USAGE_OBJECT.search(data):
+        if b'"usage"' in data and _USAGE_OBJECT.search(data):
             try:
                 parsed = json.loads(data)
             except ValueError:
@@ -184,13 +185,30 @@ class PassThroughStream:
         if not self.content_started and not _PREAMBLE.search(data):
             self.content_started = True
         if b'"finish_reason"' in data:
-            match = _FINISH.search(data)
-            if match:
-                self.finish_reason = match.group(1).decode()
+            if b'"finish_reason":null' not in data and b'"finish_reason": null' not in data:
+                # (a null never matches: the regex is skipped on every chunk but the last)
+                match = _FINISH.search(data)
+                if match:
+                    self.finish_reason = match.group(1).decode()
         elif data.lstrip().startswith(b'{"error"'):
             self.error = _error_message(data)  # the relay writes it, redacted
             return []
-        return [data_event(_MODEL_FIELD.sub(self._model_field, data, count=1))]
+        return [data_event(self._renamed(data))]
+
+    def _renamed(self, data: bytes) -> bytes:
+        """`data` with its first `model` field naming the routerx id. A provider names
+        its model the same way in every chunk: after the first, a plain search for that
+        text (when it is the first `"model"` of the chunk) does what the regex does."""
+        seen = self._upstream_field
+        if seen is not None:
+            at = data.find(seen)
+            if at >= 0 and at == data.find(b'"model"'):
+                return data[:at] + self._model_field + data[at + len(seen):]
+        match = _MODEL_FIELD.search(data)
+        if match is None:
+            return data
+        self._upstream_field = match.group(0)
+        return data[:match.start()] + self._model_field + data[match.end():]
 
     def close(self) -> list[bytes]:
         return []  # the provider writes the end ([DONE]) itself

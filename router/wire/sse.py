@@ -33,6 +33,9 @@ class SSEParser:
         self._buffer = b""
 
     def feed(self, chunk: bytes) -> list[Event]:
+        if not self._buffer and chunk.startswith(b"data: ") and \
+                chunk.find(b"\n") == len(chunk) - 2 and chunk.endswith(b"\n\n"):
+            return [Event(None, chunk[6:-2])]  # a read that is exactly one one-line event
         buffer = self._buffer + chunk
         if b"\r" in buffer:
             # A CRLF split across chunks leaves its CR at the end, joined on the next feed.

@@ -26,3 +26,12 @@ def test_an_event_is_handed_on_before_the_next_arrives() -> None:
     assert parser.feed(b"data: 1\n") == []
     assert parser.feed(b"\ndata: 2") == [Event(None, b"1")]
     assert parser.close() == [Event(None, b"2")]
+
+
+def test_a_read_of_exactly_one_event_and_its_neighbours() -> None:
+    parser = SSEParser()
+    assert parser.feed(b"data: {}\n\n") == [Event(None, b"{}")]
+    assert parser.feed(b"data: a\r\n\r\n") == [Event(None, b"a")]
+    assert parser.feed(b"data: b\n") == []
+    assert parser.feed(b"data: c\n\n") == [Event(None, b"b\nc")]  # joined to the rest
+    assert parser.feed(b"data: d\n\ndata: e\n\n") == [Event(None, b"d"), Event(None, b"e")]

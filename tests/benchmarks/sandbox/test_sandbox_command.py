@@ -9,14 +9,13 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from benchmarks.sandbox import CommandJob, Sandbox, userns
-from tests.benchmarks.sandbox.conftest import descendants, processes_with
+from tests.benchmarks.sandbox.conftest import PATIENT_S, descendants, processes_with, wait_for
 
 FAKE_KEY = "sk-routerx-test-FAKE-command-42"
 
@@ -168,27 +167,32 @@ def test_output_keeps_its_head_and_tail(area: Path) -> None:
     assert len(result.output) < 1100
 
 
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def test_killing_the_helper_ends_the_command_tree(sandbox: Sandbox, area: Path) -> None:
     marker = "654321987"
     results: list[object] = []
     runner = threading.Thread(target=lambda: results.append(sandbox.run_command(
-        _job(area, f"(setsid sleep {marker} &); sleep {marker}", timeout_s=60))))
+        _job(area, f"(setsid sleep {marker} &); sleep {marker}", timeout_s=PATIENT_S))))
     runner.start()
-    helper: list[int] = []
-    for _ in range(100):  # until the sleeps run; the helper is their ancestor
+
+    def helper_of_running_sleeps() -> list[int]:
+        """The helper this process started, once both sleeps run below it. (Only it:
+        the init it forked is in its namespace and must die with it, not be killed.)"""
         sleeps = processes_with(marker)
-        helper = [p for p in processes_with("helper_main")
-                  if any(s in descendants(p) for s in sleeps)]
-        if helper and len(sleeps) >= 2:
-            break
-        time.sleep(0.1)
-    assert helper
-    for pid in helper:
-        os.kill(pid, signal.SIGKILL)
-    runner.join(30)
+        return [p for p in processes_with("helper_main") if _parent(p) == os.getpid()
+                and len(sleeps) >= 2 and set(sleeps) <= set(descendants(p))]
+
+    try:
+        [helper] = wait_for(helper_of_running_sleeps, "the command's sleeps")
+        os.kill(helper, signal.SIGKILL)
+    finally:
+        runner.join()  # bounded by the command's own limit
     assert results and results[0].status == "crashed"  # type: ignore[attr-defined]
-    for _ in range(50):
-        if not processes_with(marker):
-            break
-        time.sleep(0.1)
-    assert processes_with(marker) == []
+    wait_for(lambda: not processes_with(marker), "the end of the command's sleeps")

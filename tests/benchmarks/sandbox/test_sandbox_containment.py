@@ -17,7 +17,7 @@ import pytest
 
 from benchmarks.sandbox import Job, Sandbox, rootfs
 from tests.benchmarks.sandbox.conftest import (
-    GOOD,
+    GOOD_JOB,
     leftovers,
     processes_with,
     run_beside_good,
@@ -300,10 +300,10 @@ def test_a_batch_of_attacks_with_correct_samples_between() -> None:
     ]
     jobs = []
     for attack in attacks:
-        jobs += [Job(attack, timeout_s=1.5), Job(GOOD)]
+        jobs += [Job(attack, timeout_s=1.5), GOOD_JOB]
     with Sandbox(workers=2) as sb:
         verdicts = sb.run(jobs)
-        after = sb.run([Job(GOOD)] * 4)
+        after = sb.run([GOOD_JOB] * 4)
     assert all(v.status == "passed" for v in verdicts[1::2]), verdicts[1::2]
     assert not any(v.status == "passed" for v in verdicts[0::2][:3])
     assert all(v.status == "passed" for v in after)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.sandbox import Job, Sandbox, userns
-from tests.benchmarks.sandbox.conftest import GOOD, run_beside_good
+from tests.benchmarks.sandbox.conftest import GOOD_JOB, PATIENT_S, run_beside_good
+from tests.benchmarks.sandbox.holding import check_held, hold_beside_neighbours
 
 #: the checkout under test: put first on the path of the interpreters tests start, so
 #: their sandbox workers (started with that path) run this code too
@@ -27,42 +28,6 @@ def _python(script: str) -> list[str]:
     return [sys.executable, "-c", f"import sys; sys.path.insert(0, {CHECKOUT!r})\n" + script]
 
 
-#: forks until the process limit refuses, reports how far it got, then holds every
-#: process until the wall clock ends it
-HOLD_EVERY_PROCESS = textwrap.dedent("""\
-    import os, sys, time
-    n, err = 0, None
-    while True:
-        try:
-            pid = os.fork()
-        except OSError as e:
-            err = type(e).__name__
-            break
-        if pid == 0:
-            time.sleep(600)
-            os._exit(0)
-        n += 1
-    print(n, err, flush=True)
-    time.sleep(600)
-""")
-#: what a neighbour needs: threads, a subprocess, a fork
-THREADS_AND_PROCESSES = textwrap.dedent("""\
-    import os, subprocess, threading
-    box = []
-    threads = [threading.Thread(target=box.append, args=(i,)) for i in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(box) == list(range(16))
-    assert subprocess.run(["true"]).returncode == 0
-    pid = os.fork()
-    if pid == 0:
-        os._exit(7)
-    assert os.waitpid(pid, 0)[1] >> 8 == 7
-""")
-
-
 @pytest.fixture(scope="module")
 def single_uid() -> Iterator[Sandbox]:
     """A sandbox in single-uid mode (what an ordinary user without /etc/subuid gets),
@@ -71,20 +36,6 @@ def single_uid() -> Iterator[Sandbox]:
         mp.setattr(userns, "detect_mode", lambda: "single")
         with Sandbox(workers=2, memory_mb=256) as sb:
             yield sb
-
-
-def _hold_beside_neighbours(sandbox: Sandbox) -> None:
-    """One worker holds a sample at its process limit while the other runs samples
-    that start threads and processes: they all pass."""
-    jobs = [Job(HOLD_EVERY_PROCESS, timeout_s=8)]
-    jobs += [Job(THREADS_AND_PROCESSES, timeout_s=8) for _ in range(8)]
-    verdicts = sandbox.run(jobs)
-    holder = verdicts[0]
-    assert holder.status == "timeout", holder
-    count, error = holder.stdout.split()
-    assert error == "BlockingIOError" and 40 <= int(count) < 64, holder.stdout
-    for verdict in verdicts[1:]:
-        assert verdict.status == "passed", verdict
 
 
 # -- uids ---------------------------------------------------------------------------
@@ -134,10 +85,10 @@ def test_uid_leases_are_exclusive_and_end_with_their_holder(
         again.release()
 
 
-def test_a_sample_at_its_process_limit_does_not_starve_another_worker() -> None:
-    with Sandbox(workers=2, memory_mb=256) as sb:
-        _hold_beside_neighbours(sb)
-        assert [v.status for v in sb.run([Job(GOOD)] * 4)] == ["passed"] * 4
+def test_a_sample_at_its_process_limit_does_not_starve_another_worker(
+        sandbox: Sandbox) -> None:
+    check_held(hold_beside_neighbours(sandbox))
+    assert [v.status for v in sandbox.run([GOOD_JOB] * 4)] == ["passed"] * 4
 
 
 def test_single_uid_mode_keeps_process_counts_per_worker(single_uid: Sandbox) -> None:
@@ -146,7 +97,9 @@ def test_single_uid_mode_keeps_process_counts_per_worker(single_uid: Sandbox) ->
         # kernel checks for its user_struct), so root forced into single-uid mode proves
         # nothing here; test_sandbox_unprivileged runs this as an ordinary user
         pytest.skip("needs an ordinary user (see test_sandbox_unprivileged)")
-    _hold_beside_neighbours(single_uid)
+    seen = hold_beside_neighbours(single_uid)
+    assert seen["mode"] == "single"
+    check_held(seen)
 
 
 def test_single_uid_mode_sample_has_no_capabilities(single_uid: Sandbox) -> None:
@@ -210,8 +163,8 @@ def test_scratch_litter_is_gone_for_the_next_sample(sandbox: Sandbox, single_uid
     root too) is gone for the next one, and the worker survives cleaning it."""
     sb = single_uid if mode == "single" else sandbox
     workers = [w.proc.pid for w in sb._workers]
-    verdicts = sb.run([Job(LITTER, timeout_s=30), Job(CLEAN), Job(LITTER, timeout_s=30),
-                       Job(CLEAN), Job(CLEAN)])
+    litter, clean = Job(LITTER, timeout_s=PATIENT_S), Job(CLEAN, timeout_s=PATIENT_S)
+    verdicts = sb.run([litter, clean, litter, clean, clean])
     assert [v.status for v in verdicts] == ["passed"] * 5, verdicts
     assert [w.proc.pid for w in sb._workers] == workers
 
@@ -227,9 +180,10 @@ def test_paths_shown_under_tmp_survive_scratch_renewal(tmp_path: Path) -> None:
     script = textwrap.dedent(f"""\
         from benchmarks.sandbox import Job, Sandbox
         with Sandbox(workers=1) as sb:
-            jobs = [Job({use!r}), Job({LITTER!r}, timeout_s=30), Job({use!r}),
-                    Job({LITTER!r}, timeout_s=30), Job({use!r})]
-            print([v.status for v in sb.run(jobs)], [v.detail for v in sb.run(jobs)])
+            use = Job({use!r}, timeout_s={PATIENT_S})
+            litter = Job({LITTER!r}, timeout_s={PATIENT_S})
+            verdicts = sb.run([use, litter, use, litter, use])
+            print([v.status for v in verdicts], [v.detail for v in verdicts])
     """)
     out = subprocess.run([str(venv / "bin" / "python"), *_python(script)[1:]],
                          capture_output=True, text=True, timeout=300)
@@ -288,9 +242,9 @@ REFUSALS = {"memfd_create": "Operation not permitted", "dev_shm": "No such file 
 
 @pytest.mark.parametrize("route", sorted(MEMORY_ROUTES))
 def test_memory_outside_the_limit_is_refused(sandbox: Sandbox, route: str) -> None:
-    jobs = [Job(GOOD), Job(MEMORY_ROUTES[route], timeout_s=10, memory_mb=128), Job(GOOD),
+    jobs = [GOOD_JOB, Job(MEMORY_ROUTES[route], timeout_s=PATIENT_S, memory_mb=128), GOOD_JOB,
             # the scratch space is whole again for the samples after it
-            Job("open('f', 'wb').write(b'x' * (12 << 20))\n"), Job(GOOD)]
+            Job("open('f', 'wb').write(b'x' * (12 << 20))\n", timeout_s=PATIENT_S), GOOD_JOB]
     verdicts = sandbox.run(jobs)
     attack = verdicts[1]
     assert attack.status == "error", attack
@@ -373,7 +327,7 @@ def _descendants(pid: int) -> list[int]:
 def test_every_sandbox_process_is_offered_to_the_oom_killer_first(sandbox: Sandbox) -> None:
     """Workers, zygotes and judges (and so every sample they fork) carry the highest
     out-of-memory score, so the kernel kills a hoarding sample before a host process."""
-    sandbox.run([Job(GOOD)])  # the workers are up
+    sandbox.run([GOOD_JOB])  # the workers are up
     scores = {}
     for worker in sandbox._workers:
         for pid in _descendants(worker.proc.pid):

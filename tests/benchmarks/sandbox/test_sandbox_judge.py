@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.sandbox import Job, Sandbox, Verdict
 from benchmarks.sandbox.child import REPLY_FD, REQUEST_FD
+from tests.benchmarks.sandbox.conftest import PATIENT_S
 
 TEST = ("def check(candidate):\n"
         "    assert candidate(3) == 9\n"
@@ -38,17 +39,18 @@ PREAMBLE = (
 )
 
 
-def judged(program: str, timeout_s: float = 5.0) -> Job:
+def judged(program: str, timeout_s: float = PATIENT_S) -> Job:
     return Job(program, test=TEST, entry_point="square", timeout_s=timeout_s)
 
 
-def run_attack_batch(sandbox: Sandbox, attacks: dict[str, str],
-                     timeout_s: float = 5.0) -> dict[str, Verdict]:
+def run_attack_batch(sandbox: Sandbox, attacks: dict[str, str]) -> dict[str, Verdict]:
     """Every attack in one batch, each between correct samples; the correct ones must
-    pass. Returns each attack's verdict."""
+    pass. Returns each attack's verdict. An attack is judged on what it did, never on
+    the machine's speed: only the ENDLESS ones can reach their (short) limit."""
     jobs = [judged(RIGHT)]
-    for program in attacks.values():
-        jobs += [judged(PREAMBLE + program, timeout_s), judged(RIGHT)]
+    for name, program in attacks.items():
+        limit = ENDLESS_S if name in ENDLESS else PATIENT_S
+        jobs += [judged(PREAMBLE + program, limit), judged(RIGHT)]
     verdicts = sandbox.run(jobs)
     for i in range(0, len(jobs), 2):
         assert verdicts[i].status == "passed", (i, verdicts[i])
@@ -198,9 +200,14 @@ ATTACKS = {
 }
 
 
+#: the attacks that never end by themselves: a timeout is their verdict at any limit
+ENDLESS = frozenset({"sleep_forever"})
+ENDLESS_S = 2.0
+
+
 @pytest.fixture(scope="module")
 def attacked(sandbox: Sandbox) -> dict[str, Verdict]:
-    return run_attack_batch(sandbox, ATTACKS, timeout_s=4.0)
+    return run_attack_batch(sandbox, ATTACKS)
 
 
 @pytest.mark.parametrize("name", list(ATTACKS))
@@ -249,9 +256,8 @@ def test_a_test_that_swallows_every_exception_cannot_pass_a_dead_candidate(
             "    except:  # noqa: E722\n        pass\n")
     dying = "import os\ndef square(x):\n    os._exit(0)\n"
     alive = "def square(x):\n    return x * x\n"
-    verdicts = sandbox.run([Job(alive, test=test, entry_point="square"),
-                            Job(dying, test=test, entry_point="square"),
-                            Job(alive, test=test, entry_point="square")])
+    verdicts = sandbox.run([Job(program, test=test, entry_point="square", timeout_s=PATIENT_S)
+                            for program in (alive, dying, alive)])
     assert [v.status for v in verdicts] == ["passed", "crashed", "passed"]
 
 
@@ -265,34 +271,50 @@ def test_a_prompt_helper_the_test_uses_stays_the_tasks_own(sandbox: Sandbox) -> 
     task = bench.load(ids=["HumanEval/32"])[0]
     forged = ("def poly(xs, x):\n    return 0\n"
               "def find_zero(xs):\n    return 12345.0\n")
-    verdicts = sandbox.run([bench.job(task, task.reference), bench.job(task, forged),
-                            bench.job(task, task.reference)])
+    verdicts = sandbox.run([bench.job(task, task.reference, PATIENT_S),
+                            bench.job(task, forged, PATIENT_S),
+                            bench.job(task, task.reference, PATIENT_S)])
     assert [v.status for v in verdicts] == ["passed", "failed", "passed"]
 
 
 def test_a_running_sample_is_named_apart_from_the_zygote_and_the_judge() -> None:
     """While a sample runs, it (and anything it starts) is ``rx-sample``; between
     samples only the zygote and the judge are left below a worker's init."""
+    import contextlib
+    import os
+    import signal
     import threading
     import time
 
     from tests.benchmarks.sandbox.conftest import descendants, leftovers, process_name
 
+    # the sample answers only once the test has looked (SIGUSR1), so it is looked at
+    # while it runs, however slowly a loaded machine starts it
+    program = ("import os, signal, time\nif os.fork() == 0:\n    time.sleep(600)\n"
+               "seen = []\nsignal.signal(signal.SIGUSR1, lambda *_: seen.append(1))\n"
+               "def square(x):\n    while not seen:\n        time.sleep(0.05)\n"
+               "    return x * x\n")
     with Sandbox(workers=1) as sb:
         init = descendants(sb._workers[0].proc.pid, depth=1)[0]
         before = sorted(process_name(p) for p in descendants(init))
-        batch = threading.Thread(target=sb.run, args=([judged(
-            "import os, time\nif os.fork() == 0:\n    time.sleep(60)\n"
-            "def square(x):\n    time.sleep(1.5)\n    return x * x\n")],))
+        verdicts: list[Verdict] = []
+        batch = threading.Thread(target=lambda: verdicts.extend(sb.run([judged(program)])))
         batch.start()
         seen: list[str] = []
-        deadline = time.monotonic() + 20
-        while batch.is_alive() and time.monotonic() < deadline:
-            seen = sorted(process_name(p) for p in descendants(init))
-            if seen.count("rx-sample") == 2:
-                break
-            time.sleep(0.05)
-        batch.join()
+        try:
+            deadline = time.monotonic() + PATIENT_S
+            while batch.is_alive() and time.monotonic() < deadline:
+                seen = sorted(process_name(p) for p in descendants(init))
+                if seen.count("rx-sample") == 2:
+                    break
+                time.sleep(0.05)
+        finally:
+            zygotes = [p for p in descendants(init) if process_name(p) == "rx-zygote"]
+            for pid in descendants(zygotes[0], depth=1) if zygotes else ():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGUSR1)  # the candidate: now it may answer
+            batch.join()
         assert before == ["rx-judge", "rx-zygote"]
         assert seen == ["rx-judge", "rx-sample", "rx-sample", "rx-zygote"]
+        assert [v.status for v in verdicts] == ["passed"]
         assert leftovers(sb) == []

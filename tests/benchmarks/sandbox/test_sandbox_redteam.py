@@ -19,9 +19,15 @@ from benchmarks.mbpp import MBPP, to_task
 from benchmarks.registry import Task, get_benchmark
 from benchmarks.sandbox import Job, Sandbox, Verdict
 from benchmarks.sandbox.values import decode_exception
+from tests.benchmarks.sandbox.conftest import PATIENT_S
 
 HUMANEVAL = get_benchmark("humaneval")
 _TASKS: dict[str, Task] = {}
+#: an attack's limit: none computes the answer, so none can pass at any limit (a
+#: timeout is as good a verdict as any other here), and a short one keeps the batch
+#: short; the references beside them get PATIENT_S, so they pass however loaded the
+#: machine
+ATTACK_S = 5.0
 
 
 def humaneval_task(task_id: str) -> Task:
@@ -218,8 +224,8 @@ def humaneval_forged(sandbox: Sandbox) -> dict[str, Verdict]:
     pairs = []
     for task_id, completion in HUMANEVAL_FORGERIES.values():
         task = humaneval_task(task_id)
-        pairs.append((HUMANEVAL.job(task, task.reference, 5.0),
-                      HUMANEVAL.job(task, completion, 5.0)))
+        pairs.append((HUMANEVAL.job(task, task.reference, PATIENT_S),
+                      HUMANEVAL.job(task, completion, ATTACK_S)))
     return dict(zip(HUMANEVAL_FORGERIES, _batch(sandbox, pairs), strict=True))
 
 
@@ -280,7 +286,7 @@ MBPP_FORGERIES: dict[str, tuple[Task, str]] = {
 @pytest.fixture(scope="module")
 def mbpp_forged(sandbox: Sandbox) -> dict[str, Verdict]:
     bench = MBPP()
-    pairs = [(bench.job(task, task.reference, 5.0), bench.job(task, completion, 5.0))
+    pairs = [(bench.job(task, task.reference, PATIENT_S), bench.job(task, completion, ATTACK_S))
              for task, completion in MBPP_FORGERIES.values()]
     return dict(zip(MBPP_FORGERIES, _batch(sandbox, pairs), strict=True))
 
@@ -296,7 +302,8 @@ def test_a_standard_module_the_test_uses_is_the_judges_own() -> None:
     with Sandbox(workers=1) as sb:
         bench = MBPP()
         wrong = "import sys\ndef tuple_size(t):\n    return sys.getsizeof(t) + 1\n"
-        verdicts = sb.run([bench.job(SIZE, SIZE.reference), bench.job(SIZE, wrong)])
+        verdicts = sb.run([bench.job(SIZE, SIZE.reference, PATIENT_S),
+                           bench.job(SIZE, wrong, PATIENT_S)])
     assert [v.status for v in verdicts] == ["passed", "failed"], verdicts
 
 
@@ -328,7 +335,7 @@ def test_honest_unusual_solutions_pass(sandbox: Sandbox) -> None:
     jobs = []
     for task_id, completion in HONEST.values():
         task = humaneval_task(task_id)
-        jobs.append(HUMANEVAL.job(task, completion, 10.0))
+        jobs.append(HUMANEVAL.job(task, completion, PATIENT_S))
     verdicts = dict(zip(HONEST, sandbox.run(jobs), strict=True))
     assert {n: v.status for n, v in verdicts.items()} == dict.fromkeys(HONEST, "passed"), \
         verdicts
@@ -344,7 +351,8 @@ def test_honest_expected_exception_passes(sandbox: Sandbox) -> None:
                  "def root(x):\n    if x < 0:\n        raise Negative(x)\n"
                  "    return x ** 0.5\n")
     bench = MBPP()
-    verdicts = sandbox.run([bench.job(task, task.reference), bench.job(task, own_error)])
+    verdicts = sandbox.run([bench.job(task, task.reference, PATIENT_S),
+                            bench.job(task, own_error, PATIENT_S)])
     assert [v.status for v in verdicts] == ["passed", "passed"], verdicts
 
 
@@ -392,7 +400,8 @@ def test_nothing_a_sample_leaves_reaches_the_next(one_worker: Sandbox) -> None:
     # before the fix the scratch root kept its times, extended attributes and default
     # ACL (no file was left, so it was not replaced): a channel between samples of one
     # worker through which later samples of a task could learn its answers
-    verdicts = one_worker.run([Job(LEAVE), Job(FIND), Job(LEAVE_ATIME), Job(FIND)])
+    verdicts = one_worker.run([Job(program, timeout_s=PATIENT_S)
+                               for program in (LEAVE, FIND, LEAVE_ATIME, FIND)])
     assert verdicts[0].status == "passed", verdicts[0]
     assert "add_key -1" in verdicts[0].stdout and "mq_open -1" in verdicts[0].stdout
     assert verdicts[1].stdout.strip() == "found []", verdicts[1]
@@ -441,7 +450,9 @@ INTERFERENCE: dict[str, str] = {
 
 def test_a_sample_cannot_break_its_neighbours(sandbox: Sandbox) -> None:
     task = humaneval_task("HumanEval/0")
-    pairs = [(HUMANEVAL.job(task, task.reference, 5.0), HUMANEVAL.job(task, attack, 4.0))
+    # the attacks that never end hold their worker for their whole (short) limit while
+    # the references run on the other one
+    pairs = [(HUMANEVAL.job(task, task.reference, PATIENT_S), HUMANEVAL.job(task, attack, 4.0))
              for attack in INTERFERENCE.values()]
     verdicts = dict(zip(INTERFERENCE, _batch(sandbox, pairs), strict=True))
     for name, verdict in verdicts.items():

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 
 from benchmarks.sandbox import Job, Sandbox
-from tests.benchmarks.sandbox.conftest import GOOD
+from tests.benchmarks.sandbox.conftest import GOOD_JOB, PATIENT_S
 
 PROBE = '''
 import ctypes, gc, os
@@ -105,11 +105,11 @@ def test_a_sample_finds_no_earlier_sample_and_no_expected_value() -> None:
             " found\n")
     with Sandbox(workers=1) as sb:  # one worker: the earlier sample ran where the probe runs
         verdicts = sb.run([
-            Job(earlier_program, test=earlier_test, entry_point="f"),
+            Job(earlier_program, test=earlier_test, entry_point="f", timeout_s=PATIENT_S),
             Job(earlier_program + "\nimport gc\nLEFT = [SECRET * 2 for _ in range(100)]\n",
-                test=earlier_test, entry_point="f"),
-            Job(GOOD),
-            Job(program, test=test, entry_point="probe", timeout_s=60),
-            Job(GOOD),
+                test=earlier_test, entry_point="f", timeout_s=PATIENT_S),
+            GOOD_JOB,
+            Job(program, test=test, entry_point="probe", timeout_s=PATIENT_S),
+            GOOD_JOB,
         ])
     assert [v.status for v in verdicts] == ["passed"] * 5, verdicts[3]

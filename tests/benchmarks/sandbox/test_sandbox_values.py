@@ -21,6 +21,7 @@ from benchmarks.sandbox.values import (
     encode,
     encode_exception,
 )
+from tests.benchmarks.sandbox.conftest import PATIENT_S
 
 
 class Handles:
@@ -242,21 +243,22 @@ CASES = [
 def test_tests_that_compare_real_values_pass(sandbox: Sandbox, program: str,
                                               test: str) -> None:
     entry = program.split("def ", 1)[1].split("(", 1)[0]
-    verdict = sandbox.run([Job(program, test=test, entry_point=entry)])[0]
+    verdict = sandbox.run([Job(program, test=test, entry_point=entry, timeout_s=PATIENT_S)])[0]
     assert verdict.status == "passed", verdict
 
 
 def test_a_value_that_cannot_cross_as_data_is_opaque(sandbox: Sandbox) -> None:
     program = "def f():\n    return object()\n"
     test = "r = f()\nassert r == r and r != f() and bool(r)\nprint(repr(r))\nlen(r)\n"
-    verdict = sandbox.run([Job(program, test=test, entry_point="f")])[0]
+    verdict = sandbox.run([Job(program, test=test, entry_point="f", timeout_s=PATIENT_S)])[0]
     assert (verdict.status, verdict.detail) == (
         "error", "TypeError: object of type 'Remote' has no len()")
 
 
 def test_a_judge_function_cannot_be_passed_to_the_candidate(sandbox: Sandbox) -> None:
     program = "def f(key):\n    return key(1)\n"
-    verdict = sandbox.run([Job(program, test="f(lambda x: x)\n", entry_point="f")])[0]
+    verdict = sandbox.run([Job(program, test="f(lambda x: x)\n", entry_point="f",
+                               timeout_s=PATIENT_S)])[0]
     assert verdict.status == "error"
     assert "cannot pass a function to the candidate" in (verdict.detail or "")
 
@@ -264,9 +266,9 @@ def test_a_judge_function_cannot_be_passed_to_the_candidate(sandbox: Sandbox) ->
 def test_a_proxy_kept_past_its_job_cannot_reach_the_next_candidate() -> None:
     # the judge is one process for a worker's samples: a test that stashes a proxy
     # (here in a module both tests import) must not call the next sample through it
-    first = Job("def f():\n    return 1\n", entry_point="f",
+    first = Job("def f():\n    return 1\n", entry_point="f", timeout_s=PATIENT_S,
                 test="import math\nmath.kept = f\nassert f() == 1\n")
-    second = Job("def f():\n    return 2\n", entry_point="f",
+    second = Job("def f():\n    return 2\n", entry_point="f", timeout_s=PATIENT_S,
                  test="import math\nassert f() == 2\nmath.kept()\n")
     with Sandbox(workers=1) as sb:
         verdicts = sb.run([first, second])

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from router.errors import InputError
 from router.files import atomic_write_json, atomic_write_text
 from router.placements import latest_fallback_tables
+from router.providers.catalog import is_hosted, opencode_provider_id
 from router.scores import describe, unplaced_scores
 from router.store import get_engine
 from router.store.models import BenchmarkScore, Model, Placement
@@ -26,10 +27,7 @@ from router.store.models import BenchmarkScore, Model, Placement
 log = logging.getLogger(__name__)
 
 # routerx provider name -> OpenCode's provider id (models.dev ids)
-OPENCODE_PROVIDER_IDS = {"gemini": "google"}
 # Hosted providers OpenCode knows by itself (it needs no base URL for them).
-OPENCODE_KNOWS = frozenset({"openai", "anthropic", "gemini", "groq", "cerebras", "nvidia",
-                            "openrouter"})
 OPENAI_COMPATIBLE_NPM = "@ai-sdk/openai-compatible"
 
 
@@ -132,7 +130,7 @@ def scoring_matrix_markdown(session: Session) -> str:
 def opencode_id(model_id: str) -> str:
     """A routerx model id as OpenCode names it (`gemini/x` is `google/x` there)."""
     provider, _, name = model_id.partition("/")
-    return f"{OPENCODE_PROVIDER_IDS.get(provider, provider)}/{name}"
+    return f"{opencode_provider_id(provider)}/{name}"
 
 
 def fallback_tables_json(session: Session) -> dict[str, Any]:
@@ -226,9 +224,9 @@ def merge_opencode_config(path: Path, models: list[Model], endpoints: dict[str, 
         return False
 
     for m in models:
-        pid = OPENCODE_PROVIDER_IDS.get(m.provider, m.provider)
+        pid = opencode_provider_id(m.provider)
         endpoint = endpoints.get(m.provider)
-        if endpoint is None and m.provider not in OPENCODE_KNOWS:
+        if endpoint is None and not is_hosted(m.provider):
             # A custom endpoint not configured here (say, the demo's simulated provider,
             # gone with the demo): OpenCode could neither find nor reach it.
             log.info("opencode export: %s skipped: its provider is not configured here",
@@ -303,7 +301,7 @@ def custom_endpoints() -> dict[str, Endpoint]:
         if name == "ollama":
             base = cfg.base_url if "://" in cfg.base_url else f"http://{cfg.base_url}"
             out[name] = Endpoint(f"{base}/v1")
-        elif cfg.wire == "openai" and name not in OPENCODE_KNOWS:
+        elif cfg.wire == "openai" and not is_hosted(name):
             out[name] = Endpoint(cfg.base_url, cfg.key_env)
     return out
 

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from router.errors import ConfigError
@@ -28,7 +28,9 @@ def xdg_config_home() -> Path:
 
 
 class Settings(BaseSettings):
-    """Everything routerx reads from the environment."""
+    """What routerx reads from the environment. The providers' key and base-URL variables
+    are read by a settings class derived from their rows
+    (`router.providers.catalog.provider_variables`)."""
 
     model_config = SettingsConfigDict(extra="ignore")
 
@@ -55,27 +57,6 @@ class Settings(BaseSettings):
     models_dev_url: str = Field(
         default="https://models.dev/api.json", validation_alias="ROUTERX_MODELS_DEV_URL"
     )
-
-    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
-    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
-    gemini_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("GEMINI_API_KEY", "GOOGLE_API_KEY")
-    )
-    groq_api_key: SecretStr | None = Field(default=None, validation_alias="GROQ_API_KEY")
-    cerebras_api_key: SecretStr | None = Field(default=None, validation_alias="CEREBRAS_API_KEY")
-    nvidia_api_key: SecretStr | None = Field(default=None, validation_alias="NVIDIA_API_KEY")
-    openrouter_api_key: SecretStr | None = Field(
-        default=None, validation_alias="OPENROUTER_API_KEY"
-    )
-
-    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
-    anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
-    gemini_base_url: str | None = Field(default=None, validation_alias="GEMINI_BASE_URL")
-    groq_base_url: str | None = Field(default=None, validation_alias="GROQ_BASE_URL")
-    cerebras_base_url: str | None = Field(default=None, validation_alias="CEREBRAS_BASE_URL")
-    nvidia_base_url: str | None = Field(default=None, validation_alias="NVIDIA_BASE_URL")
-    openrouter_base_url: str | None = Field(default=None, validation_alias="OPENROUTER_BASE_URL")
-    ollama_host: str | None = Field(default=None, validation_alias="OLLAMA_HOST")
 
     @field_validator("provider_concurrency", mode="before")
     @classmethod

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 
 from router.config import PriceOverride, load_file_config
 from router.placements import split_model_id
-from router.pricing.models_dev import MODELS_DEV_PROVIDER, CatalogueCopy, models_dev_catalogue
-from router.providers.catalog import BUILTIN
+from router.pricing.models_dev import CatalogueCopy, models_dev_catalogue
+from router.providers.catalog import BUILTIN, models_dev_id
 from router.settings import Settings
 from router.store import get_engine
 from router.store.models import Model
@@ -59,7 +59,7 @@ class PriceBook:
         if model_id in self.stated:
             inp, out = self.stated[model_id]
             return Price(inp, out, f"stated by {provider} in its model list")
-        md_provider = MODELS_DEV_PROVIDER.get(provider)
+        md_provider = models_dev_id(provider)
         entry = self.catalogue.model(md_provider, name) if md_provider else None
         cost = entry.get("cost", {}) if entry else {}
         if "input" in cost and "output" in cost:
@@ -73,7 +73,7 @@ class PriceBook:
             return price.source
         provider, _ = split_model_id(model_id)
         hint = f'add [prices."{model_id}"] input = ..., output = ... (USD per Mtok) to routerx.toml'
-        if provider not in MODELS_DEV_PROVIDER:
+        if models_dev_id(provider) is None:
             return (f"unknown: {provider} has no catalogue price (local or custom endpoint); "
                     f"{hint}, or input = 0, output = 0 if it costs you nothing")
         return (f"unknown: no price from routerx.toml, from {provider}, or in models.dev "
@@ -90,7 +90,7 @@ class PriceBook:
     def limits(self, model_id: str) -> tuple[int | None, int | None]:
         """(context, output) token limits models.dev states for the model, else None."""
         provider, name = split_model_id(model_id)
-        md_provider = MODELS_DEV_PROVIDER.get(provider)
+        md_provider = models_dev_id(provider)
         entry = self.catalogue.model(md_provider, name) if md_provider else None
         limit = entry.get("limit", {}) if entry else {}
         as_int = {k: int(v) if v else None for k, v in limit.items()}

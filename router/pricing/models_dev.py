@@ -25,17 +25,6 @@ from router.store.models import PriceCatalog
 
 MAX_AGE = timedelta(days=1)
 
-# routerx provider name -> models.dev provider id. Absent (ollama, custom endpoints):
-# no catalogue price; only routerx.toml can price them.
-MODELS_DEV_PROVIDER: dict[str, str] = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "gemini": "google",
-    "groq": "groq",
-    "cerebras": "cerebras",
-    "nvidia": "nvidia",
-    "openrouter": "openrouter",
-}
 
 
 @dataclass(frozen=True)

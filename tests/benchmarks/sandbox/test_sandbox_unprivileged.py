@@ -78,12 +78,14 @@ def as_user(argv: list[str], env: dict[str, str] | None = None,
 
 def _sweep_stale_users(directories: list[str]) -> None:
     """Remove the test users (and their ACL entries) of earlier runs that were killed
-    before they could clean up: those whose process is gone."""
+    before they could clean up: those whose process is gone, and one named like ours
+    (called before ours exists: a killed run whose pid this run got again; pids wrap
+    around at pid_max, 32768 by default)."""
     for entry in pwd.getpwall():
         name = entry.pw_name
-        if not name.startswith("routerx-t") or not name[9:].isdigit() or name == USER:
+        if not name.startswith("routerx-t") or not name[9:].isdigit():
             continue
-        if os.path.exists(f"/proc/{name[9:]}"):
+        if name != USER and os.path.exists(f"/proc/{name[9:]}"):
             continue  # that run may still be going
         for directory in directories:
             _run(["setfacl", "-x", f"u:{name}", directory])
@@ -98,18 +100,18 @@ def ordinary_user() -> Iterator[pwd.struct_passwd]:
     for tool in ("useradd", "userdel", "runuser"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed")
+    blocked = sorted({d for p in (sys.executable, sys.base_prefix, CHECKOUT)
+                      for d in _blocked_dirs(p)})
+    if blocked and not (shutil.which("setfacl") and shutil.which("getfacl")):
+        pytest.skip(f"{USER} cannot reach {blocked} and setfacl (package acl) is "
+                    "missing to let it through")
+    _sweep_stale_users(blocked)
     done = _run(["useradd", "--system", "--no-create-home", "--user-group",
                  "--shell", "/usr/sbin/nologin", USER])
     if done.returncode != 0:
         pytest.skip(f"cannot create the test user: {done.stderr.strip()}")
     granted: dict[str, bool] = {}  # directory: whether it had an ACL before
     try:
-        blocked = sorted({d for p in (sys.executable, sys.base_prefix, CHECKOUT)
-                          for d in _blocked_dirs(p)})
-        if blocked and not (shutil.which("setfacl") and shutil.which("getfacl")):
-            pytest.skip(f"{USER} cannot reach {blocked} and setfacl (package acl) is "
-                        "missing to let it through")
-        _sweep_stale_users(blocked)
         for directory in blocked:
             had = _has_acl(directory)
             if _run(["setfacl", "-m", f"u:{USER}:x", directory]).returncode == 0:
@@ -254,3 +256,20 @@ def test_subuid_mode_as_an_ordinary_user(ordinary_user: pwd.struct_passwd, with_
     assert int(seen["uid"][2]) in leased
     command_uid = int(seen["command"][2])
     assert any(s <= command_uid < s + n for s, n in ranges)
+
+
+def test_stale_test_users_are_swept_even_one_named_like_ours(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A killed run leaves its user behind; one whose process is gone is removed, and
+    so is one named like this run's (its pid came round again): otherwise useradd
+    refuses and the unprivileged tests are skipped. A live run's user stays."""
+    gone = 4_000_000  # above any pid_max: no such process
+    users = [pwd.struct_passwd((name, "x", 1, 1, "", "/", "/bin/false")) for name in (
+        USER, f"routerx-t{gone}", f"routerx-t{os.getppid()}", "routerx-tx", "alice")]
+    monkeypatch.setattr(pwd, "getpwall", lambda: users)
+    ran: list[list[str]] = []
+    monkeypatch.setattr(sys.modules[__name__], "_run", lambda argv: ran.append(argv))
+    _sweep_stale_users(["/some/dir"])
+    assert ran == [["setfacl", "-x", f"u:{USER}", "/some/dir"], ["userdel", USER],
+                   ["setfacl", "-x", f"u:routerx-t{gone}", "/some/dir"],
+                   ["userdel", f"routerx-t{gone}"]]

@@ -24,7 +24,7 @@ from benchmarks.registry import Message, Task, register
 from router.errors import ConfigError
 
 
-@register("humaneval")
+@register("humaneval", weights={"code-generation": 0.5}, default=True)
 class HumanEval(FunctionalBenchmark):
     name = "humaneval"
     protocol_version = f"humaneval-p{HUMANEVAL_TEMPLATE_VERSION}-x{EXTRACTION_VERSION}"

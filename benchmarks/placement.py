@@ -45,19 +45,37 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from benchmarks.stats import standardisation
 
-DEFAULT_CATEGORY_WEIGHTS: dict[str, dict[str, float]] = {
-    "code-generation": {"humaneval": 0.5, "mbpp": 0.5},
-    "bug-fix": {"swebench": 1.0},
-    # SWE-bench Verified instances whose reference patch touches two or more files
-    # (SWE-bench Lite has none: every Lite gold patch edits one file).
-    "multi-file": {"swebench-multifile": 1.0},
-}
+
+class _RegisteredWeights(Mapping[str, Mapping[str, float]]):
+    """Category -> {benchmark: weight}, as the benchmarks registered themselves
+    (`@register(..., weights=...)`): read on each use, so a suite registered later (a
+    plugin, a test) counts too, and this module never lists the suites."""
+
+    def _current(self) -> dict[str, dict[str, float]]:
+        from benchmarks.registry import category_weights
+
+        return category_weights()
+
+    def __getitem__(self, category: str) -> Mapping[str, float]:
+        return self._current()[category]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+    def __repr__(self) -> str:
+        return repr(self._current())
+
+
+DEFAULT_CATEGORY_WEIGHTS: Mapping[str, Mapping[str, float]] = _RegisteredWeights()
 #: accuracy (share of tasks) a model gives up per tenfold latency / cost
 LATENCY_WEIGHT = 0.05
 COST_WEIGHT = 0.05

@@ -55,7 +55,13 @@ own ``evaluate`` and need not offer ``job``; the CLI only uses the required part
 
 Registration: decorate a class (or any zero-argument factory) with
 ``@register("name", **kwargs)``; ``get_benchmark("name")`` builds it once with those
-keyword arguments. The built-in suites live in modules listed in ``_BUILTIN_MODULES``
+keyword arguments. Registering is all a new suite needs: the CLI, the assessment flow
+(its ``benchmarks`` parameter and the Prefect UI's form) and ``routerx evaluate`` accept
+every registered name. ``weights={"category": w}`` makes the suite count, with weight
+``w``, in that category's placement (``category_weights()``, which
+``benchmarks.placement.DEFAULT_CATEGORY_WEIGHTS`` reads); ``default=True`` puts it in
+the suite run when none is named (``default_benchmarks()``). The built-in suites live in
+modules listed in ``_BUILTIN_MODULES``
 and are imported on first lookup, so ``import benchmarks.registry`` stays cheap and a
 suite module (``benchmarks.swebench``) registers itself without this module knowing
 its internals.
@@ -160,17 +166,24 @@ class Benchmark(Protocol):
 _T = TypeVar("_T")
 _factories: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
 _instances: dict[str, Any] = {}
+_weights: dict[str, dict[str, float]] = {}  # name -> {category: weight in its placement}
+_defaults: list[str] = []  # the suite run when none is named
 _lock = threading.Lock()
 _builtins_loaded = False
 
 
-def register(name: str, /, **kwargs: Any) -> Callable[[_T], _T]:
+def register(name: str, /, *, weights: Mapping[str, float] | None = None,
+             default: bool = False, **kwargs: Any) -> Callable[[_T], _T]:
     """Class/factory decorator: make ``name`` resolvable by :func:`get_benchmark`.
 
     Stackable, so one class can serve several names with different arguments
     (``mbpp`` and ``mbpp-sanitized``). Registering a name twice is an error: two
-    suites answering to one name would make stored scores ambiguous.
+    suites answering to one name would make stored scores ambiguous. ``weights`` and
+    ``default``: see the module docstring.
     """
+    bad = {c: w for c, w in (weights or {}).items() if not 0 < w <= 1}
+    if bad:
+        raise ValueError(f"benchmark {name!r}: category weights must be in (0, 1], got {bad}")
 
     def decorate(factory: _T) -> _T:
         with _lock:
@@ -178,6 +191,10 @@ def register(name: str, /, **kwargs: Any) -> Callable[[_T], _T]:
             if known is not None and known[0] is not factory:
                 raise ValueError(f"benchmark {name!r} is already registered by {known[0]!r}")
             _factories[name] = (factory, dict(kwargs))  # type: ignore[assignment]
+            if weights:
+                _weights[name] = dict(weights)
+            if default and name not in _defaults:
+                _defaults.append(name)
         return factory
 
     return decorate
@@ -199,6 +216,25 @@ def benchmark_names() -> list[str]:
     """Every registered name, sorted."""
     _load_builtins()
     return sorted(_factories)
+
+
+def category_weights() -> dict[str, dict[str, float]]:
+    """Category -> {benchmark: weight}: which suites place models in each category."""
+    _load_builtins()
+    out: dict[str, dict[str, float]] = {}
+    with _lock:
+        for name, weights in _weights.items():
+            for category, weight in weights.items():
+                out.setdefault(category, {})[name] = weight
+    return out
+
+
+def default_benchmarks() -> list[str]:
+    """The suites an assessment runs when none is named, sorted (not in registration
+    order, which depends on which module happened to be imported first)."""
+    _load_builtins()
+    with _lock:
+        return sorted(_defaults)
 
 
 def get_benchmark(name: str) -> Benchmark:

@@ -14,7 +14,7 @@ that stops once its layer is decided ends `decided` and is placed as adaptive ev
 from __future__ import annotations
 
 import itertools
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from prefect import flow
 from prefect.futures import wait
@@ -22,6 +22,7 @@ from pydantic import Field
 
 from benchmarks.assessment.params import AssessParams, StoppingRules
 from benchmarks.assessment.runs import RunInfo, shard, work_items
+from benchmarks.registry import benchmark_names, default_benchmarks
 from router.errors import ConfigError
 from router.store.models import RunStatus
 from tasks.assess import (
@@ -43,8 +44,11 @@ from tasks.assess import (
 )
 from tasks.runners import assessment_task_runner
 
-# swebench-multifile measures the multi-file category (benchmarks.placement)
-BenchmarkName = Literal["humaneval", "mbpp", "swebench", "swebench-multifile"]
+# Every registered benchmark (benchmarks.registry), as an enum the Prefect UI's form offers.
+if TYPE_CHECKING:
+    BenchmarkName = str
+else:
+    BenchmarkName = Literal[tuple(benchmark_names())]
 
 
 @flow(name="assess", log_prints=False, validate_parameters=True,
@@ -52,7 +56,7 @@ BenchmarkName = Literal["humaneval", "mbpp", "swebench", "swebench-multifile"]
 def assess(
     models: Annotated[list[str], Field(description="Model ids (provider/model).")] = [],  # noqa: B006
     all_new: Annotated[bool, Field(description="Also every model discovery marked new.")] = False,
-    benchmarks: Annotated[list[BenchmarkName], Field(min_length=1)] = ["humaneval", "mbpp"],  # noqa: B006
+    benchmarks: Annotated[list[BenchmarkName], Field(min_length=1)] = default_benchmarks(),  # noqa: B008
     limit: Annotated[int | None, Field(ge=1, description="First N tasks per benchmark.")] = None,
     task_ids: Annotated[list[str] | None, Field(description="Only these task ids.")] = None,
     samples: Annotated[int, Field(ge=1, le=200, description="Samples per task.")] = 1,

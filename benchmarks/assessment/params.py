@@ -8,7 +8,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-DEFAULT_BENCHMARKS = ("humaneval", "mbpp")
+
+def _default_benchmarks() -> list[str]:
+    from benchmarks.registry import default_benchmarks
+
+    return default_benchmarks()
 
 
 class AssessParams(BaseModel):
@@ -17,7 +21,7 @@ class AssessParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    benchmarks: Annotated[list[str], Field(min_length=1)] = list(DEFAULT_BENCHMARKS)
+    benchmarks: Annotated[list[str], Field(min_length=1, default_factory=_default_benchmarks)]
     limit: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         default=None, description="First N tasks of each benchmark, in its own order."
     )

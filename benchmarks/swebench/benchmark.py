@@ -30,9 +30,12 @@ if TYPE_CHECKING:
     from benchmarks.sandbox.runner import SandboxRunner
 
 
-@register("swebench", name="swebench", dataset=LITE)
+@register("swebench", name="swebench", dataset=LITE, weights={"bug-fix": 1.0})
 @register("swebench-verified", name="swebench-verified", dataset=VERIFIED)
-@register("swebench-multifile", name="swebench-multifile", dataset=VERIFIED, min_files=2)
+# SWE-bench Verified instances whose reference patch touches two or more files (SWE-bench
+# Lite has none: every Lite gold patch edits one file).
+@register("swebench-multifile", name="swebench-multifile", dataset=VERIFIED, min_files=2,
+          weights={"multi-file": 1.0})
 class SWEBench:
     protocol_version = PROTOCOL_VERSION
     id_field = "instance_id"

@@ -16,8 +16,8 @@ def assess(
     new: Annotated[bool, typer.Option("--new", help="Assess every model discovery "
                                       "marked new.")] = False,
     benchmark: Annotated[list[str] | None, typer.Option(
-        "--benchmark", "-b", help="humaneval, mbpp, swebench or swebench-multifile "
-        "(repeatable; default humaneval and mbpp).")] = None,
+        "--benchmark", "-b", help="A registered benchmark, e.g. humaneval, mbpp, swebench "
+        "(repeatable; default: the default suite, humaneval and mbpp).")] = None,
     limit: Annotated[int | None, typer.Option(help="First N tasks of each benchmark.")] = None,
     samples: Annotated[int, typer.Option(help="Samples per task (pass@k needs k).")] = 1,
     temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.0,
@@ -78,7 +78,8 @@ def assess(
         plan = build_plan(opencode_provider, DEFAULT_SERVE_URL, opencode_apply or [],
                           opencode_direct).to_dict()
     try:
-        params = AssessParams(benchmarks=benchmark or ["humaneval", "mbpp"], limit=limit,
+        named = {"benchmarks": benchmark} if benchmark else {}
+        params = AssessParams(**named, limit=limit,
                               samples=samples, temperature=temperature, seed=seed)
         stopping = StoppingRules(adaptive=adaptive, confidence=confidence,
                                  budget_usd=budget_usd)

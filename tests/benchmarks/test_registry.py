@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import registry
-from benchmarks.registry import Benchmark, Task, benchmark_names, get_benchmark, register
+from benchmarks.registry import (
+    Benchmark,
+    Task,
+    benchmark_names,
+    default_benchmarks,
+    get_benchmark,
+    register,
+)
 from router.errors import UnknownNameError
 
 
@@ -53,3 +60,37 @@ def test_register_a_new_suite_and_reject_a_second_owner(monkeypatch: pytest.Monk
     assert "toy" in benchmark_names()
     with pytest.raises(ValueError, match="already registered"):
         register("toy")(type("Other", (), {}))
+
+
+def test_a_new_benchmark_is_registered_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its `@register` makes it selectable, placing, and (asked to) part of the default
+    suite: no list elsewhere to extend."""
+    from benchmarks.assessment.params import AssessParams
+    from benchmarks.placement import DEFAULT_CATEGORY_WEIGHTS
+
+    benchmark_names()  # the built-in suites first, as any lookup loads them
+    monkeypatch.setattr(registry, "_factories", dict(registry._factories))
+    monkeypatch.setattr(registry, "_weights", dict(registry._weights))
+    monkeypatch.setattr(registry, "_defaults", list(registry._defaults))
+
+    @register("toy-sql", weights={"sql": 1.0, "code-generation": 0.25}, default=True)
+    class ToySQL:
+        name = "toy-sql"
+
+    assert "toy-sql" in benchmark_names()
+    assert AssessParams(benchmarks=["toy-sql"]).benchmarks == ["toy-sql"]
+    assert AssessParams().benchmarks == ["humaneval", "mbpp", "toy-sql"]
+    assert DEFAULT_CATEGORY_WEIGHTS["sql"] == {"toy-sql": 1.0}
+    assert DEFAULT_CATEGORY_WEIGHTS["code-generation"] == {
+        "humaneval": 0.5, "mbpp": 0.5, "toy-sql": 0.25}
+    with pytest.raises(ValueError, match=r"weights must be in \(0, 1\]"):
+        register("toy-bad", weights={"sql": 2.0})
+
+
+def test_the_built_in_suites_declare_their_categories_and_the_default_suite() -> None:
+    from benchmarks.placement import DEFAULT_CATEGORY_WEIGHTS
+
+    assert default_benchmarks() == ["humaneval", "mbpp"]
+    assert dict(DEFAULT_CATEGORY_WEIGHTS) == {
+        "code-generation": {"humaneval": 0.5, "mbpp": 0.5}, "bug-fix": {"swebench": 1.0},
+        "multi-file": {"swebench-multifile": 1.0}}

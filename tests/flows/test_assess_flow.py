@@ -135,3 +135,16 @@ def test_killed_assessment_resumes_without_asking_twice(tmp_path, monkeypatch) -
     # that is more than the 2 concurrent requests, as answers wait for the sandbox.
     repeated = {task for (_, task, _), n in sim.asked.items() if n > 1}
     assert not repeated & kept
+
+
+def test_the_flow_offers_every_registered_benchmark() -> None:
+    """The `benchmarks` parameter (and so the Prefect UI's form) is derived from the
+    registry, and its default is the registered default suite."""
+    import inspect
+    import typing
+
+    from benchmarks.registry import benchmark_names, default_benchmarks
+    from flows.assess import BenchmarkName, assess
+
+    assert set(typing.get_args(BenchmarkName)) == set(benchmark_names())
+    assert inspect.signature(assess.fn).parameters["benchmarks"].default == default_benchmarks()

@@ -26,11 +26,13 @@ evaluation.
 from __future__ import annotations
 
 import ast
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from benchmarks.datafiles import read_json_records
 from benchmarks.extraction import EXTRACTION_VERSION, is_body
@@ -38,11 +40,20 @@ from benchmarks.functional import FunctionalBenchmark, TestCode, select
 from benchmarks.prompts import MBPP_TEMPLATE_VERSION, mbpp_messages
 from benchmarks.registry import Message, Task, register
 from router.errors import ConfigError
+from router.settings import from_environment
 
 HUB_DATASET = "google-research-datasets/mbpp"
 ENV_PATH = "ROUTERX_MBPP_PATH"
 SPLITS = (("prompt", 1, 10), ("test", 11, 510), ("validation", 511, 600), ("train", 601, 974))
 _ID = re.compile(r"^(?:mbpp/)?(\d+)$", re.IGNORECASE)
+
+
+class MBPPSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=True)
+
+    path: Path | None = Field(
+        default=None, validation_alias=ENV_PATH,
+        description="a local mbpp.jsonl or sanitized-mbpp.json (else the Hugging Face hub)")
 
 
 def split_of(number: int) -> str:
@@ -52,7 +63,8 @@ def split_of(number: int) -> str:
     return "extra"
 
 
-@register("mbpp", name="mbpp", config="full")
+@register("mbpp", name="mbpp", config="full", weights={"code-generation": 0.5},
+          default=True)
 @register("mbpp-sanitized", name="mbpp-sanitized", config="sanitized")
 class MBPP(FunctionalBenchmark):
     protocol_version = f"mbpp-p{MBPP_TEMPLATE_VERSION}-x{EXTRACTION_VERSION}"
@@ -78,7 +90,7 @@ class MBPP(FunctionalBenchmark):
         return select(tasks, limit, wanted)
 
     def _records(self, data: Path | None) -> list[tuple[str, Mapping[str, Any]]]:
-        path = data if data is not None else os.environ.get(ENV_PATH) or None
+        path = data if data is not None else from_environment(MBPPSettings).path
         if path is not None:
             return list(read_json_records(Path(path), "MBPP"))
         return _from_hub(self.config)

@@ -17,16 +17,17 @@ it never counts as a find. Sessions' polls (`discover/session-start`) count like
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlmodel import Session, col, select
 
 from router.durations import parse_duration
-from router.errors import ConfigError
+from router.settings import from_environment
 from router.store import get_engine
 from router.store.models import DiscoverySnapshot
 
@@ -43,18 +44,29 @@ class PollingPolicy:
 
     @classmethod
     def from_env(cls) -> PollingPolicy:
-        """ROUTERX_POLL_BUSY_FINDS, ROUTERX_POLL_BUSY_WINDOW, ROUTERX_POLL_CALM_AFTER."""
+        settings = from_environment(PollingSettings)
         policy = cls()
-        finds = os.environ.get("ROUTERX_POLL_BUSY_FINDS")
-        if finds is not None and (not finds.isdigit() or int(finds) < 1):
-            raise ConfigError(f"ROUTERX_POLL_BUSY_FINDS must be a whole number >= 1, got {finds!r}")
-        window = os.environ.get("ROUTERX_POLL_BUSY_WINDOW")
-        calm = os.environ.get("ROUTERX_POLL_CALM_AFTER")
+        window, calm = settings.poll_busy_window, settings.poll_calm_after
         return cls(
-            busy_finds=int(finds) if finds else policy.busy_finds,
+            busy_finds=settings.poll_busy_finds,
             busy_window=parse_duration(window) if window else policy.busy_window,
             calm_after=parse_duration(calm) if calm else policy.calm_after,
         )
+
+
+class PollingSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    poll_busy_finds: int = Field(
+        default=2, ge=1, validation_alias="ROUTERX_POLL_BUSY_FINDS",
+        description="rounds of new models within the busy window that switch the 4-hourly "
+        "discovery schedule on")
+    poll_busy_window: str | None = Field(
+        default=None, validation_alias="ROUTERX_POLL_BUSY_WINDOW",
+        description="how far back those rounds are counted (a duration; default 48h)")
+    poll_calm_after: str | None = Field(
+        default=None, validation_alias="ROUTERX_POLL_CALM_AFTER",
+        description="no new model for this long switches it off again (default 24h)")
 
 
 def find_rounds(times: Iterable[datetime], gap: timedelta) -> list[datetime]:

@@ -46,14 +46,18 @@ class RouterConfig(BaseSettings):
         description="outcomes this recent are loaded into the tracker and posteriors on start",
     )
     latency_weight: float = Field(
-        default=0.1, ge=0, le=1, validation_alias="ROUTERX_LATENCY_WEIGHT"
+        default=0.1, ge=0, le=1, validation_alias="ROUTERX_LATENCY_WEIGHT",
+        description="share of the reward given to latency (the rest: success, cost)"
     )
-    cost_weight: float = Field(default=0.1, ge=0, le=1, validation_alias="ROUTERX_COST_WEIGHT")
+    cost_weight: float = Field(default=0.1, ge=0, le=1, validation_alias="ROUTERX_COST_WEIGHT",
+        description="share of the reward given to cost")
     latency_target_ms: float | None = Field(
-        default=None, gt=0, validation_alias="ROUTERX_LATENCY_TARGET_MS"
+        default=None, gt=0, validation_alias="ROUTERX_LATENCY_TARGET_MS",
+        description="latency that scores full marks (default: the category's observed range)"
     )
     cost_target_usd: float | None = Field(
-        default=None, gt=0, validation_alias="ROUTERX_COST_TARGET_USD"
+        default=None, gt=0, validation_alias="ROUTERX_COST_TARGET_USD",
+        description="cost per task that scores full marks (default: the category's observed range)"
     )
     stuck_after: int = Field(
         default=2, ge=1, validation_alias="ROUTERX_STUCK_AFTER",

@@ -34,28 +34,43 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    database_url: str | None = Field(default=None, validation_alias="ROUTERX_DATABASE_URL")
-    config_file: Path | None = Field(default=None, validation_alias="ROUTERX_CONFIG")
-    http_timeout: float = Field(default=20.0, gt=0, validation_alias="ROUTERX_HTTP_TIMEOUT")
-    http_retries: int = Field(default=4, ge=0, le=10, validation_alias="ROUTERX_HTTP_RETRIES")
+    database_url: str | None = Field(default=None, validation_alias="ROUTERX_DATABASE_URL",
+        description="the store: any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db "
+        "(default: SQLite in WAL mode at $XDG_DATA_HOME/routerx/routerx.db)")
+    config_file: Path | None = Field(default=None, validation_alias="ROUTERX_CONFIG",
+        description="the routerx.toml to read (default: ./routerx.toml, else "
+        "$XDG_CONFIG_HOME/routerx/routerx.toml)")
+    http_timeout: float = Field(default=20.0, gt=0, validation_alias="ROUTERX_HTTP_TIMEOUT",
+        description="seconds per request to a provider's model list")
+    http_retries: int = Field(default=4, ge=0, le=10, validation_alias="ROUTERX_HTTP_RETRIES",
+        description="retries of a failed provider request (429 and 5xx; Retry-After honoured)")
     http_retry_max_seconds: float = Field(
-        default=60.0, gt=0, validation_alias="ROUTERX_HTTP_RETRY_MAX_SECONDS"
+        default=60.0, gt=0, validation_alias="ROUTERX_HTTP_RETRY_MAX_SECONDS",
+        description="longest wait between two retries"
     )
-    api_token: SecretStr | None = Field(default=None, validation_alias="ROUTERX_API_TOKEN")
+    api_token: SecretStr | None = Field(default=None, validation_alias="ROUTERX_API_TOKEN",
+        description="bearer token the HTTP API requires (routerx serve refuses other "
+        "addresses than loopback without one)")
     api_max_body_bytes: int = Field(
-        default=1024 * 1024, ge=1024, le=1024**3, validation_alias="ROUTERX_API_MAX_BODY_BYTES"
+        default=1024 * 1024, ge=1024, le=1024**3, validation_alias="ROUTERX_API_MAX_BODY_BYTES",
+        description="largest request body the HTTP API accepts (a batch of outcomes)"
     )
     completion_timeout: float = Field(
-        default=180.0, gt=0, validation_alias="ROUTERX_COMPLETION_TIMEOUT"
+        default=180.0, gt=0, validation_alias="ROUTERX_COMPLETION_TIMEOUT",
+        description="seconds an assessment waits for one completion"
     )
     max_concurrency: int = Field(
-        default=4, ge=1, le=256, validation_alias="ROUTERX_MAX_CONCURRENCY"
+        default=4, ge=1, le=256, validation_alias="ROUTERX_MAX_CONCURRENCY",
+        description="completions in flight per provider during an assessment"
     )
     provider_concurrency: Annotated[dict[str, int], NoDecode] = Field(
-        default_factory=dict, validation_alias="ROUTERX_PROVIDER_CONCURRENCY"
+        default_factory=dict, validation_alias="ROUTERX_PROVIDER_CONCURRENCY",
+        description="per-provider limits overriding ROUTERX_MAX_CONCURRENCY, e.g. openai=8,ollama=1"
     )
     models_dev_url: str = Field(
-        default="https://models.dev/api.json", validation_alias="ROUTERX_MODELS_DEV_URL"
+        default="https://models.dev/api.json", validation_alias="ROUTERX_MODELS_DEV_URL",
+        description="the models.dev catalogue of prices and limits (empty: none, prices only from "
+        "routerx.toml and the providers)"
     )
 
     @field_validator("provider_concurrency", mode="before")

@@ -10,11 +10,30 @@ of ROUTERX_DASK_WORKERS processes (default 2).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
-from router.errors import ConfigError, UnknownNameError
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from router.errors import UnknownNameError
+from router.settings import from_environment
+
+
+class RunnerSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    task_runner: str = Field(
+        default="thread", validation_alias="ROUTERX_TASK_RUNNER",
+        description="where an assessment's shards run: thread (the flow run's process) or "
+        "dask")
+    dask_address: str | None = Field(
+        default=None, validation_alias="ROUTERX_DASK_ADDRESS",
+        description="an existing Dask scheduler (tcp://host:8786) for the dask runner; "
+        "unset: a temporary local cluster")
+    dask_workers: int = Field(
+        default=2, ge=1, le=256, validation_alias="ROUTERX_DASK_WORKERS",
+        description="processes of the temporary local Dask cluster")
 
 
 def _thread() -> Any:
@@ -26,20 +45,18 @@ def _thread() -> Any:
 def _dask() -> Any:
     from prefect_dask import DaskTaskRunner
 
-    address = os.environ.get("ROUTERX_DASK_ADDRESS", "").strip()
+    settings = from_environment(RunnerSettings)
+    address = (settings.dask_address or "").strip()
     if address:
         return DaskTaskRunner(address=address)
-    workers = os.environ.get("ROUTERX_DASK_WORKERS", "2")
-    if not workers.isdigit() or not 1 <= int(workers) <= 256:
-        raise ConfigError(f"ROUTERX_DASK_WORKERS must be a whole number 1..256, got {workers!r}")
-    return DaskTaskRunner(cluster_kwargs={"n_workers": int(workers), "processes": True})
+    return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "processes": True})
 
 
 TASK_RUNNERS: dict[str, Callable[[], Any]] = {"thread": _thread, "dask": _dask}
 
 
 def assessment_task_runner() -> Any:
-    name = os.environ.get("ROUTERX_TASK_RUNNER", "thread").strip().lower() or "thread"
+    name = from_environment(RunnerSettings).task_runner.strip().lower() or "thread"
     if name not in TASK_RUNNERS:
         raise UnknownNameError("task runner (ROUTERX_TASK_RUNNER)", name, TASK_RUNNERS)
     return TASK_RUNNERS[name]()

@@ -30,22 +30,25 @@ class SWEBenchSettings(BaseSettings):
 
     # no populate_by_name: it would also read a field from a variable named like the
     # field itself, and ``path`` would then come from $PATH
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore", use_attribute_docstrings=True)
 
     path: Path | None = Field(default=None, validation_alias="ROUTERX_SWEBENCH_PATH")
     """A local .json/.jsonl(.gz) file of instances (else the hub dataset)."""
     dataset: str = Field(default=LITE, validation_alias="ROUTERX_SWEBENCH_DATASET")
+    """The hub dataset of instances (when no local file is given)."""
     mirror: Path | None = Field(default=None, validation_alias="ROUTERX_SWEBENCH_MIRROR")
     """A directory of git repositories named owner__name (bare or normal)."""
     clone: bool = Field(default=False, validation_alias="ROUTERX_SWEBENCH_CLONE")
     """Clone repositories the mirror lacks (needs network)."""
     clone_url: str = Field(default=GITHUB_URL, validation_alias="ROUTERX_SWEBENCH_CLONE_URL")
+    """Where a repository missing from the mirror is cloned from ({repo}: owner/name)."""
     cache_dir: Path | None = Field(default=None, validation_alias="ROUTERX_SWEBENCH_CACHE")
     """Environments and clones (default: $XDG_CACHE_HOME/routerx/swebench)."""
     executor: Literal["auto", "docker", "local"] = Field(
         default="auto", validation_alias="ROUTERX_SWEBENCH_EXECUTOR")
     """auto: the official harness where a Docker engine answers, else the local executor."""
     timeout_s: float = Field(default=1800.0, gt=0, validation_alias="ROUTERX_SWEBENCH_TIMEOUT")
+    """Seconds one instance's test run may take."""
     specs_file: Path | None = Field(default=None, validation_alias="ROUTERX_SWEBENCH_SPECS")
     """JSON {repo: recipe} for repositories the swebench package has no recipe for."""
     workers: int = Field(default=1, ge=1, le=64, validation_alias="ROUTERX_SWEBENCH_WORKERS")

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from router.cli import assess as _assess
+from router.cli import config as _config
 from router.cli import demo as _demo
 from router.cli import deploy as _deploy
 from router.cli import discover as _discover
@@ -53,6 +54,7 @@ app.command("assess")(_assess.assess)
 app.command("demo")(_demo.demo)
 app.command("report")(_report.report)
 app.command("opencode")(_opencode.opencode)
+app.command("config")(_config.config)
 
 
 def main() -> None:

@@ -95,6 +95,12 @@ def _variable_names(specs: tuple[tuple[str, ProviderSpec], ...]) -> dict[str, tu
     return out
 
 
+def provider_environment() -> list[tuple[str, bool]]:
+    """(variable, holds a secret) of every row: the keys and base URLs routerx reads."""
+    return [(env, secret) for env, (_, secret) in
+            _variable_names(tuple(BUILTIN.items())).items()]
+
+
 @lru_cache(maxsize=8)
 def _variables_model(specs: tuple[tuple[str, ProviderSpec], ...]) -> type[BaseSettings]:
     fields: dict[str, Any] = {

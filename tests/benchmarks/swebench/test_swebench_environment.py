@@ -164,6 +164,26 @@ def test_the_install_target_of_a_recipe() -> None:
     assert _install_target("python setup.py develop") == ""
 
 
+def test_declared_requirements_are_read_with_the_project_s_own_setuptools(
+        tmp_path: Path) -> None:
+    """What is installed, dated, before an older pip's editable install: the base
+    requirements, the chosen extras, markers kept."""
+    import sys
+
+    from benchmarks.swebench.environment import _declared_requirements
+
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\n"
+        "setup(name='demo', version='1.0', py_modules=[],\n"
+        "      install_requires=['six>=1', 'colorama; sys_platform == \"win32\"'],\n"
+        "      extras_require={'test': ['pytest'], 'docs': ['sphinx']})\n")
+    found = _declared_requirements(tmp_path, ".[test]", Path(sys.executable), dict(os.environ))
+    assert found[0] == "six>=1" and "pytest" in found and "sphinx" not in found
+    assert any(r.startswith("colorama") and "win32" in r for r in found)
+    assert not any(tmp_path.glob("*.egg-info"))  # nothing left in the tree
+    assert _declared_requirements(tmp_path / "nowhere", ".", Path(sys.executable), {}) == []
+
+
 def test_pins_and_scm_versions() -> None:
     assert pinned(["pytest", "astroid==3.0.0a6", "Jinja2==3.0.3", "six>=1", "x===1",
                    "setuptools"]) == ("astroid==3.0.0a6", "Jinja2==3.0.3")

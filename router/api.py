@@ -56,6 +56,7 @@ from router.errors import (
     UnknownNameError,
 )
 from router.ids import check_category, check_model_id
+from router.outcome_schema import OutcomeIn
 from router.proxy import proxy_body_limits, proxy_router
 from router.router import Router
 
@@ -63,7 +64,6 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 10_000
 MAX_ERRORS_SHOWN = 100  # a batch of bad items must not answer with megabytes of errors
-INT64 = strict_json.INT64_MAX
 
 
 class _NotFound(Exception):
@@ -108,26 +108,6 @@ def _duration(value: str | None) -> str | None:
         except InputError as exc:
             raise ValueError(str(exc)) from None
     return value
-
-
-class OutcomeIn(BaseModel):
-    """One task outcome. Unknown fields are refused, so a typo is not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    model: str = Field(min_length=1, max_length=300, description="provider/model")
-    category: str = Field(min_length=1, max_length=100)
-    success: StrictBool
-    accuracy: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
-    latency_ms: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    cost_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    tokens_in: int | None = Field(default=None, ge=0, le=INT64)
-    tokens_out: int | None = Field(default=None, ge=0, le=INT64)
-    task_id: str | None = Field(default=None, max_length=200)
-    complexity: str | None = Field(default=None, max_length=50)
-    file_size: int | None = Field(default=None, ge=0, le=INT64)
-    language: str | None = Field(default=None, max_length=50)
-    is_exploration: StrictBool = False
 
 
 PinKindIn = Literal["pin", "exclude"]

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Row
 
 from router.errors import InputError
+from router.outcome_schema import FIELDS, INT64_MAX, REQUIRED, TEXT_LIMITS
 from router.store.models import Outcome
 from router.store.types import utcnow
 
@@ -51,7 +52,7 @@ class OutcomeRecord:
                 f"outcome: unknown field(s) {', '.join(sorted(unknown))}; "
                 f"allowed: {', '.join(sorted(names))}"
             )
-        missing = {"model", "category", "success"} - set(data)
+        missing = REQUIRED - set(data)
         if missing:
             raise InputError(f"outcome: missing required field(s) {', '.join(sorted(missing))}")
         return cls(**data)
@@ -65,6 +66,9 @@ class OutcomeRecord:
         for name, value in (("model", self.model), ("category", self.category)):
             if not isinstance(value, str) or not value.strip():
                 raise InputError(f"outcome {name} must be a non-empty string, got {value!r}")
+            if len(value) > TEXT_LIMITS[name]:
+                raise InputError(f"outcome {name} must be at most {TEXT_LIMITS[name]} "
+                                 "characters")
             if not value.isascii() and not _is_unicode(value):
                 raise InputError(f"outcome {name} {value!r} is not valid Unicode (a lone "
                                  "surrogate, e.g. from bytes that were not UTF-8)")
@@ -82,12 +86,12 @@ class OutcomeRecord:
                 raise InputError(f"outcome {name} must be a finite number >= 0, got {number!r}")
         for name, count in (("tokens_in", self.tokens_in), ("tokens_out", self.tokens_out),
                             ("file_size", self.file_size)):
-            if count is not None and (type(count) is not int or not 0 <= count <= _INT64_MAX):
+            if count is not None and (type(count) is not int or not 0 <= count <= INT64_MAX):
                 raise InputError(
-                    f"outcome {name} must be a whole number from 0 to {_INT64_MAX}, got {count!r}")
-        for name, text, limit in (("task_id", self.task_id, 200),
-                                  ("complexity", self.complexity, 50),
-                                  ("language", self.language, 50)):
+                    f"outcome {name} must be a whole number from 0 to {INT64_MAX}, got {count!r}")
+        for name, text, limit in (("task_id", self.task_id, _TASK_ID_LIMIT),
+                                  ("complexity", self.complexity, _COMPLEXITY_LIMIT),
+                                  ("language", self.language, _LANGUAGE_LIMIT)):
             if text is not None and (not isinstance(text, str) or len(text) > limit
                                      or not (text.isascii() or _is_unicode(text))):
                 raise InputError(f"outcome {name} must be valid text of at most {limit} "
@@ -95,7 +99,8 @@ class OutcomeRecord:
         return self
 
 
-_INT64_MAX = 2**63 - 1  # the store's integer columns are 64-bit
+_TASK_ID_LIMIT, _COMPLEXITY_LIMIT, _LANGUAGE_LIMIT = (
+    TEXT_LIMITS["task_id"], TEXT_LIMITS["complexity"], TEXT_LIMITS["language"])
 
 
 def _is_unicode(text: str) -> bool:
@@ -112,6 +117,8 @@ def _is_number(value: Any) -> bool:
 
 
 _FIELD_NAMES = frozenset(f.name for f in fields(OutcomeRecord))
+if _FIELD_NAMES != frozenset(FIELDS):  # the record is the schema's, field for field
+    raise TypeError(f"OutcomeRecord's fields differ from OutcomeIn's: {_FIELD_NAMES ^ set(FIELDS)}")
 
 
 def insert_outcomes(

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from router.outcome_schema import TEXT_LIMITS
 from router.store.types import UTCDateTime, utcnow
 
 
@@ -278,9 +279,11 @@ class FallbackTable(SQLModel, table=True):
 
 
 class OutcomeBase(SQLModel):
-    task_id: str | None = Field(default=None, max_length=200)
-    category: str = Field(max_length=100)
-    model_id: str = Field(max_length=300)
+    """An outcome as stored; its text columns are sized by `router.outcome_schema`."""
+
+    task_id: str | None = Field(default=None, max_length=TEXT_LIMITS["task_id"])
+    category: str = Field(max_length=TEXT_LIMITS["category"])
+    model_id: str = Field(max_length=TEXT_LIMITS["model"])
     provider: str = Field(max_length=100)
     is_exploration: bool = False
     success: bool
@@ -289,9 +292,9 @@ class OutcomeBase(SQLModel):
     cost_usd: float | None = Field(default=None, ge=0)
     tokens_in: int | None = Field(default=None, ge=0)
     tokens_out: int | None = Field(default=None, ge=0)
-    complexity: str | None = Field(default=None, max_length=50)
+    complexity: str | None = Field(default=None, max_length=TEXT_LIMITS["complexity"])
     file_size: int | None = Field(default=None, ge=0)
-    language: str | None = Field(default=None, max_length=50)
+    language: str | None = Field(default=None, max_length=TEXT_LIMITS["language"])
 
 
 class Outcome(OutcomeBase, table=True):

@@ -28,3 +28,21 @@ def test_values_the_store_cannot_hold_are_refused(extra: dict, needle: str) -> N
 
 def test_the_largest_values_the_store_holds_are_fine() -> None:
     assert outcome(tokens_in=2**63 - 1, latency_ms=1e308, task_id="tâche-é").validate()
+
+
+def test_one_schema_gives_the_api_the_validator_and_the_table_their_limits() -> None:
+    from pydantic import ValidationError
+
+    from router.outcome_schema import FIELDS, TEXT_LIMITS, OutcomeIn
+    from router.store.models import Outcome
+
+    columns = Outcome.__table__.columns  # type: ignore[attr-defined]
+    stored = {"model": "model_id"}
+    for name, limit in TEXT_LIMITS.items():
+        assert columns[stored.get(name, name)].type.length == limit
+        too_long = {"model": "p/m", "category": "c", "success": True, name: "x" * (limit + 1)}
+        with pytest.raises(ValidationError):
+            OutcomeIn(**too_long)
+        with pytest.raises(InputError, match=f"{name} must be"):
+            OutcomeRecord.from_mapping(too_long).validate()
+    assert set(FIELDS) == {f for f in OutcomeRecord.__dataclass_fields__}

@@ -99,9 +99,9 @@ class FunctionalBenchmark:
         on_result: OnResult | None = None,
     ) -> list[SampleResult]:
         """Judge every sample in the sandbox with a per-task timeout derived from the
-        reference solution's measured runtime (see benchmarks.timeouts)."""
+        reference solution's measured runtime (see benchmarks.reference_timeouts)."""
         from benchmarks.execution import run_jobs
-        from benchmarks.timeouts import task_timeouts
+        from benchmarks.reference_timeouts import task_timeouts
 
         needed = {s.task_id: tasks[s.task_id] for s in samples}
         with _sandbox(sandbox) as sb:

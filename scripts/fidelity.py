@@ -367,8 +367,8 @@ def explain(prepared: Prepared, index: int, result: SampleResult, limit_s: float
 
 
 def run(prepared: Prepared, sandbox: SandboxRunner | None = None) -> Outcome:
+    from benchmarks.reference_timeouts import task_timeouts
     from benchmarks.sandbox import Sandbox
-    from benchmarks.timeouts import task_timeouts
 
     with Sandbox(workers=None) if sandbox is None else nullcontext(sandbox) as sb:
         evaluation = evaluate_samples(prepared.benchmark, prepared.tasks, prepared.records,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks import execution, timeouts
+from benchmarks import execution, reference_timeouts
 from benchmarks.evaluate import evaluate_file
 from benchmarks.registry import get_benchmark
 from router.cli import app
@@ -100,7 +100,7 @@ def test_mbpp_fixture_references_and_a_body(tmp_path: Path, mbpp_fixture: Path) 
 def test_reference_runtimes_are_cached_per_program(he_samples: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     evaluate_file("humaneval", he_samples)
-    cache = timeouts.cache_file(get_benchmark("humaneval"))
+    cache = reference_timeouts.cache_file(get_benchmark("humaneval"))
     entries = json.loads(cache.read_text())
     assert set(entries) == {"HumanEval/0", "HumanEval/2"}
     assert all(e["status"] == "passed" and e["seconds"] > 0 for e in entries.values())

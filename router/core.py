@@ -19,7 +19,7 @@ from router.pins import PinBook
 from router.routing_table import CategoryTable, RoutingTable
 from router.selection import Selection
 from router.strategies import CHAIN, RouteRequest, Strategy
-from router.tasks_state import TaskSnapshot
+from router.task_assignments import TaskSnapshot
 
 
 class RoutingCore:

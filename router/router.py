@@ -47,7 +47,7 @@ from router.store import get_engine, session_scope
 from router.store.models import ALL_CATEGORIES, Model
 from router.store.types import utcnow
 from router.store.versions import EXPLORATION, ROUTING_KEYS, read_versions
-from router.tasks_state import load_task, record_task_outcomes, save_route
+from router.task_assignments import load_task, record_task_outcomes, save_route
 from router.tracker import ModelPerformance, PerformanceTracker
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from router.exploration import ExplorationStatus
     from router.pins import PinBook
     from router.routing_table import CategoryTable, RoutingTable
-    from router.tasks_state import TaskSnapshot
+    from router.task_assignments import TaskSnapshot
 
 
 @dataclass(slots=True)

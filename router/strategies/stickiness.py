@@ -1,6 +1,6 @@
 """Task stickiness and reversion: a task keeps its model while it succeeds.
 
-Three answers, from the task's stored state (`router.tasks_state`):
+Three answers, from the task's stored state (`router.task_assignments`):
 
 - stuck: the task failed `stuck_after` times in a row with its model (the plan's
   stuck-bug detector), so it moves to the first model of the fallback chain it has not

@@ -28,7 +28,7 @@ from router.strategies import CHAIN
 from router.strategies.exploration import ExplorationStrategy
 from router.strategies.pins import CategoryPinStrategy, TaskPinStrategy
 from router.strategies.stickiness import TaskStickinessStrategy
-from router.tasks_state import TaskSnapshot
+from router.task_assignments import TaskSnapshot
 from tests.router.routing_fixtures import CATEGORY, doc, run_main, seed
 
 A, B, C, X = "p/a", "p/b", "p/c", "q/outside"

@@ -14,7 +14,7 @@ from router.router_config import RouterConfig
 from router.routing_table import RoutingTable
 from router.strategies import CHAIN
 from router.strategies.stickiness import TaskStickinessStrategy
-from router.tasks_state import TaskSnapshot
+from router.task_assignments import TaskSnapshot
 from tests.router.routing_fixtures import CATEGORY, doc, seed
 
 A, B, C, D = "p/a", "p/b", "p/c", "p/d"

@@ -40,7 +40,7 @@ from router.pins import (
     set_pin,
 )
 from router.reward import rewards as compute_rewards
-from router.router_config import RouterConfig, load_router_config
+from router.routing_settings import RouterConfig, load_router_config
 from router.routing_table import RoutingTable, load_routing_table
 from router.selection import Selection
 from router.store import get_engine, session_scope

@@ -44,7 +44,7 @@ from router.core import RoutingCore
 from router.exploration import ExplorationStatus
 from router.reward import RewardWeights
 from router.reward import rewards as utilities
-from router.router_config import RouterConfig
+from router.routing_settings import RouterConfig
 from router.routing_table import RoutingTable
 from router.thompson import thompson_choice
 

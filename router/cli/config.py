@@ -37,7 +37,7 @@ def _settings_classes() -> list[tuple[str, type[BaseSettings]]]:
     from benchmarks.swebench.config import SWEBenchSettings
     from deployments.adaptive import PollingSettings
     from router.proxy.settings import ProxySettings
-    from router.router_config import RouterConfig
+    from router.routing_settings import RouterConfig
     from router.settings import Settings
     from tasks.runners import RunnerSettings
 

@@ -30,7 +30,7 @@ def build_plan(provider: bool, serve_url: str, apply: list[str], direct: bool
                ) -> OpenCodePlan:
     """The export plan the options ask for (`routerx opencode`, `assess --opencode-*`)."""
     from router.exports import OpenCodePlan
-    from router.router_config import load_router_config
+    from router.routing_settings import load_router_config
     from router.settings import load_settings
 
     pairs = _pairs(apply)

@@ -13,7 +13,7 @@ import pytest
 from router.core import RoutingCore
 from router.exploration import ExplorationStatus
 from router.router import Router
-from router.router_config import RouterConfig
+from router.routing_settings import RouterConfig
 from router.routing_table import RoutingTable
 from router.selection import Selection
 from router.strategies import CHAIN, RouteRequest, RoutingContext

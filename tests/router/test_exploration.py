@@ -12,7 +12,7 @@ from router.exploration import (
     write_exploration,
 )
 from router.router import Router
-from router.router_config import RouterConfig
+from router.routing_settings import RouterConfig
 from router.store import dispose_engines, session_scope
 from tests.router.routing_fixtures import doc, seed
 

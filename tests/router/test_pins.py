@@ -19,7 +19,7 @@ from router.errors import InputError, RoutingError, UnknownNameError
 from router.exploration import ExplorationStatus
 from router.pins import PinBook, PinEntry, list_pins, load_pin_book, set_pin
 from router.router import Router
-from router.router_config import RouterConfig
+from router.routing_settings import RouterConfig
 from router.routing_table import RoutingTable
 from router.store import session_scope
 from router.store.models import Model, ModelStatus

@@ -10,7 +10,7 @@ from sqlmodel import select
 import router
 from router.errors import InputError, RoutingError, UnknownNameError
 from router.outcomes import OutcomeRecord
-from router.router_config import RouterConfig
+from router.routing_settings import RouterConfig
 from router.store import session_scope
 from router.store.models import Model, ModelStatus, Outcome
 from router.store.types import utcnow

@@ -10,7 +10,7 @@ from router.core import RoutingCore
 from router.errors import RoutingError
 from router.exploration import ExplorationStatus
 from router.router import Router
-from router.router_config import RouterConfig
+from router.routing_settings import RouterConfig
 from router.routing_table import RoutingTable
 from router.strategies import CHAIN
 from router.strategies.stickiness import TaskStickinessStrategy
@@ -157,7 +157,7 @@ def test_stuck_threshold_is_configurable(
 ) -> None:
     seed(database_url, doc(3))
     monkeypatch.setenv("ROUTERX_STUCK_AFTER", "1")
-    from router.router_config import load_router_config
+    from router.routing_settings import load_router_config
 
     r = Router(database_url, config=load_router_config(refresh_seconds=0))
     sel = r.route(CATEGORY, task_id="t")

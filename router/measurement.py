@@ -82,7 +82,7 @@ class PlacementProtocol:
 
 def load_placement_protocol() -> PlacementProtocol:
     """The placement protocol of routerx.toml's `[placement]`, or the defaults."""
-    from router.config import load_file_config
+    from router.config_file import load_file_config
     from router.providers.catalog import BUILTIN
     from router.settings import load_settings
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 from sqlmodel import Session, col, select
 
-from router.config import PriceOverride, load_file_config
+from router.config_file import PriceOverride, load_file_config
 from router.placements import split_model_id
 from router.pricing.models_dev import CatalogueCopy, models_dev_catalogue
 from router.providers.catalog import BUILTIN, models_dev_id

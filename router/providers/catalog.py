@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field, SecretStr, create_model
 from pydantic_settings import BaseSettings
 
-from router.config import load_file_config
+from router.config_file import load_file_config
 from router.errors import UnknownNameError
 from router.providers.keys import KeyRing
 from router.settings import Settings, from_environment

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from router.config import load_file_config
+from router.config_file import load_file_config
 from router.errors import ConfigError
 from router.measurement import (
     PlacementProtocol,

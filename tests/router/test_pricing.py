@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from router.config import load_file_config
+from router.config_file import load_file_config
 from router.errors import ConfigError
 from router.pricing import PriceBook, load_price_book, models_dev_catalogue
 from router.settings import load_settings

@@ -21,7 +21,7 @@ from benchmarks.assessment.estimate import (
 )
 from benchmarks.assessment.params import AssessParams
 from benchmarks.registry import get_benchmark
-from router.config import PriceOverride
+from router.config_file import PriceOverride
 from router.pricing import PriceBook
 from router.store import get_engine
 from router.store.models import BenchmarkRun, SampleResult

@@ -18,7 +18,7 @@ from benchmarks.assessment.placing import place_all
 from benchmarks.assessment.runs import RunInfo, open_run, run_samples, store_sample
 from benchmarks.assessment.scores import conclude_run
 from benchmarks.assessment.waves import Wave, plan_wave, run_key
-from router.config import PriceOverride
+from router.config_file import PriceOverride
 from router.measurement import PlacementProtocol
 from router.pricing import PriceBook
 from router.store import get_engine

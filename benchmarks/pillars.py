@@ -21,7 +21,7 @@ nothing has a default. How each is computed:
   (C(c,2) + C(n-c,2)) / C(n,2); with one sample per task it is not defined and the
   factor is left out.
 
-Accuracy, latency and cost place a model (`benchmarks.placement`). Robustness is
+Accuracy, latency and cost place a model (`benchmarks.layering`). Robustness is
 reported (scoring matrix, report, placement evidence) but deliberately not placed: every
 sample in its failure share is already a failed sample in pass@1, so weighting it again
 would count the same failures twice, and its agreement factor exists only with several

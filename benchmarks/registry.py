@@ -59,7 +59,7 @@ keyword arguments. Registering is all a new suite needs: the CLI, the assessment
 (its ``benchmarks`` parameter and the Prefect UI's form) and ``routerx evaluate`` accept
 every registered name. ``weights={"category": w}`` makes the suite count, with weight
 ``w``, in that category's placement (``category_weights()``, which
-``benchmarks.placement.DEFAULT_CATEGORY_WEIGHTS`` reads); ``default=True`` puts it in
+``benchmarks.layering.DEFAULT_CATEGORY_WEIGHTS`` reads); ``default=True`` puts it in
 the suite run when none is named (``default_benchmarks()``). The built-in suites live in
 modules listed in ``_BUILTIN_MODULES``
 and are imported on first lookup, so ``import benchmarks.registry`` stays cheap and a

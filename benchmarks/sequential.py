@@ -30,7 +30,7 @@ whether it covers; any prior fixed before the first task is valid.
 
 **The stopping rule.** The layer is decided when every count the confidence sequence
 still allows gives the same layer: `decided_layer` evaluates the caller's `layer_of`
-(for placement, `FullRunLayers.layer`, which calls `benchmarks.placement.place_category`
+(for placement, `FullRunLayers.layer`, which calls `benchmarks.layering.place_category`
 with the full run each count would be) over the box of allowed counts. Several
 benchmarks feeding one category share alpha equally (Bonferroni: the box holds the true
 counts of all of them with probability >= 1 - alpha).
@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.placement import BenchmarkEvidence, place_category
+from benchmarks.layering import BenchmarkEvidence, place_category
 from benchmarks.stats import wilson_interval
 
 #: the default confidence of a decided layer
@@ -216,7 +216,7 @@ def decided_layer(box: Mapping[str, tuple[int, int]],
 class FullRunLayers:
     """The layer a model's *full* run would get, as a function of its pass counts.
 
-    Placement is `benchmarks.placement.place_category` itself, on the population it
+    Placement is `benchmarks.layering.place_category` itself, on the population it
     would see (`others`: every other model's evidence, `previous` layers), with the new
     model's evidence being the full run of each count: pass rate S/N, Wilson interval on
     N tasks, its latency, and its cost per solved task (the full run's cost spread over

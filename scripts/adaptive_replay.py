@@ -6,7 +6,7 @@ the tasks are asked in a random order, the confidence sequence of
 `benchmarks.sequential` is updated after every task, and the replay stops as soon as
 every full-run pass count the sequence still allows gets the same layer. The population
 is the other runs on the same task set (like with like: MBPP's three sources use three
-different task sets), placed with their full-run scores by `benchmarks.placement` under
+different task sets), placed with their full-run scores by `benchmarks.layering` under
 the code-generation category's weights; the recorded runs carry no latency or cost, so
 those terms are neutral for everyone.
 
@@ -40,7 +40,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.datafiles import read_json_records  # noqa: E402
-from benchmarks.placement import DEFAULT_CATEGORY_WEIGHTS, BenchmarkEvidence  # noqa: E402
+from benchmarks.layering import DEFAULT_CATEGORY_WEIGHTS, BenchmarkEvidence  # noqa: E402
 from benchmarks.sequential import (  # noqa: E402
     DEFAULT_CONFIDENCE,
     FullRunLayers,

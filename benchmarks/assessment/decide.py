@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 
 from benchmarks.assessment.params import AssessParams
 from benchmarks.assessment.runs import RunInfo
-from benchmarks.placement import DEFAULT_CATEGORY_WEIGHTS
+from benchmarks.layering import DEFAULT_CATEGORY_WEIGHTS
 from benchmarks.sequential import (
     ConfidenceSequence,
     FullRunLayers,

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from benchmarks.placement import (
+from benchmarks.layering import (
     DEFAULT_CATEGORY_WEIGHTS,
     BenchmarkEvidence,
     Decision,

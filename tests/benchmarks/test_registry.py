@@ -66,7 +66,7 @@ def test_a_new_benchmark_is_registered_in_one_place(monkeypatch: pytest.MonkeyPa
     """Its `@register` makes it selectable, placing, and (asked to) part of the default
     suite: no list elsewhere to extend."""
     from benchmarks.assessment.params import AssessParams
-    from benchmarks.placement import DEFAULT_CATEGORY_WEIGHTS
+    from benchmarks.layering import DEFAULT_CATEGORY_WEIGHTS
 
     benchmark_names()  # the built-in suites first, as any lookup loads them
     monkeypatch.setattr(registry, "_factories", dict(registry._factories))
@@ -88,7 +88,7 @@ def test_a_new_benchmark_is_registered_in_one_place(monkeypatch: pytest.MonkeyPa
 
 
 def test_the_built_in_suites_declare_their_categories_and_the_default_suite() -> None:
-    from benchmarks.placement import DEFAULT_CATEGORY_WEIGHTS
+    from benchmarks.layering import DEFAULT_CATEGORY_WEIGHTS
 
     assert default_benchmarks() == ["humaneval", "mbpp"]
     assert dict(DEFAULT_CATEGORY_WEIGHTS) == {

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.placement import BenchmarkEvidence, place_category
+from benchmarks.layering import BenchmarkEvidence, place_category
 from benchmarks.sequential import (
     ConfidenceSequence,
     FullRunLayers,

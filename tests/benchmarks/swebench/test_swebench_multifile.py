@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.placement import DEFAULT_CATEGORY_WEIGHTS
+from benchmarks.layering import DEFAULT_CATEGORY_WEIGHTS
 from benchmarks.registry import get_benchmark
 from benchmarks.swebench.instances import files_touched, read_instances, touching_at_least
 from router.errors import ConfigError

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.placement import BenchmarkEvidence, Decision, place_category
+from benchmarks.layering import BenchmarkEvidence, Decision, place_category
 from benchmarks.stats import wilson_interval
 
 CATEGORY = {"humaneval": 1.0}

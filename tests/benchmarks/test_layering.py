@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.placement import (
+from benchmarks.layering import (
     ABSOLUTE_LAYER_FLOORS,
     Z_LAYER_FLOORS,
     BenchmarkEvidence,
@@ -101,7 +101,7 @@ def test_previous_layer_used_only_on_the_same_scale() -> None:
 
 
 def test_fallback_order_layer_score_cost_latency() -> None:
-    from benchmarks.placement import Decision
+    from benchmarks.layering import Decision
 
     def dec(m: str, layer: int, score: float, cost: float | None, lat: float | None) -> Decision:
         return Decision(m, "c", layer, score, False, 0.5, lat, cost)

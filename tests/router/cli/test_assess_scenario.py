@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from benchmarks.simulated import SimulatedModel, SimulatedProvider
 from tests.deployments.conftest import base_env, running_prefect_server
 
@@ -49,6 +51,7 @@ def _numbers(listing: dict[str, list[dict]]) -> dict[str, list[tuple]]:
                 for e in entries] for c, entries in listing.items()}
 
 
+@pytest.mark.slow  # a real Prefect server and whole assessments: minutes
 def test_smoke_and_failed_runs_leave_every_placement_as_the_full_runs_did(tmp_path: Path) -> None:
     # One Prefect server for the seven CLI runs (each would otherwise start its own).
     (tmp_path / "prefect").mkdir()

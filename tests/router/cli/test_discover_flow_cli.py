@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from router.cli import app
@@ -16,6 +17,7 @@ from tests.router.cli.process import routerx
 runner = CliRunner()
 
 
+@pytest.mark.slow  # Prefect's temporary server: over a minute under load
 def test_discover_flow_runs_the_async_flow_and_stores_the_poll(tmp_path: Path) -> None:
     with FakeHTTPServer() as srv:
         srv.route("GET", "/v1/models", Reply(200, openai_list(["gpt-5.2", "bad id"])))

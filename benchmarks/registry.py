@@ -60,8 +60,9 @@ keyword arguments. Registering is all a new suite needs: the CLI, the assessment
 every registered name. ``weights={"category": w}`` makes the suite count, with weight
 ``w``, in that category's placement (``category_weights()``, which
 ``benchmarks.layering.DEFAULT_CATEGORY_WEIGHTS`` reads); ``default=True`` puts it in
-the suite run when none is named (``default_benchmarks()``). The built-in suites live in
-modules listed in ``_BUILTIN_MODULES``
+the suite run when none is named (``default_benchmarks()``). Another package adds suites
+with an entry point in group ``routerx.benchmarks`` naming its module. The built-in suites
+live in modules listed in ``_BUILTIN_MODULES``
 and are imported on first lookup, so ``import benchmarks.registry`` stays cheap and a
 suite module (``benchmarks.swebench``) registers itself without this module knowing
 its internals.
@@ -209,7 +210,29 @@ def _load_builtins() -> None:
         # module that exists but fails to import is a bug and must surface.
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module)
+    _load_plugins()  # a broken plugin raises on every lookup, not only the first
     _builtins_loaded = True
+
+
+PLUGIN_GROUP = "routerx.benchmarks"
+
+
+def _load_plugins() -> None:
+    """Suites of other packages: an entry point in group ``routerx.benchmarks`` names a
+    module that registers its suites on import (``@register``), as simonw/llm's plugins
+    do. A plugin that fails to load is one ConfigError naming it."""
+    from importlib.metadata import entry_points
+
+    from router.errors import ConfigError
+
+    for point in entry_points(group=PLUGIN_GROUP):
+        try:
+            point.load()
+        except Exception as exc:  # noqa: BLE001 - any failure of someone else's code
+            raise ConfigError(
+                f"benchmark plugin {point.name!r} ({point.value}) failed to load: "
+                f"{type(exc).__name__}: {exc}; fix or uninstall the package that "
+                "provides it") from None
 
 
 def benchmark_names() -> list[str]:

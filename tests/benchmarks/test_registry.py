@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from benchmarks import registry
@@ -94,3 +96,31 @@ def test_the_built_in_suites_declare_their_categories_and_the_default_suite() ->
     assert dict(DEFAULT_CATEGORY_WEIGHTS) == {
         "code-generation": {"humaneval": 0.5, "mbpp": 0.5}, "bug-fix": {"swebench": 1.0},
         "multi-file": {"swebench-multifile": 1.0}}
+
+
+def test_a_plugin_package_registers_suites_through_an_entry_point(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an installed package's `[project.entry-points."routerx.benchmarks"]` does."""
+    from router.errors import ConfigError
+
+    (tmp_path / "routerx_toy_plugin.py").write_text(
+        "from benchmarks.registry import register\n\n"
+        "@register('toy-plugin', weights={'sql': 1.0})\n"
+        "class ToyPlugin:\n    name = 'toy-plugin'\n")
+    dist = tmp_path / "routerx_toy_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: routerx-toy-plugin\n"
+                                   "Version: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[routerx.benchmarks]\ntoy = routerx_toy_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "_factories", dict(registry._factories))
+    monkeypatch.setattr(registry, "_weights", dict(registry._weights))
+    monkeypatch.setattr(registry, "_builtins_loaded", False)
+    assert "toy-plugin" in benchmark_names()
+    assert registry.category_weights()["sql"] == {"toy-plugin": 1.0}
+
+    (dist / "entry_points.txt").write_text("[routerx.benchmarks]\nbroken = no_such_module\n")
+    monkeypatch.setattr(registry, "_builtins_loaded", False)
+    with pytest.raises(ConfigError, match="benchmark plugin 'broken'.*uninstall"):
+        benchmark_names()

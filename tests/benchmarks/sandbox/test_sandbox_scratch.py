@@ -64,6 +64,9 @@ def test_nothing_outside_the_scratch_tmpfs_is_writable(sandbox: Sandbox) -> None
                "for path in ('/tmp/leftover', '/leftover', os.path.expanduser('~/../x')):\n"
                "    try:\n        open(path, 'w').close()\n"
                "    except OSError as exc:\n        refused.append(exc.errno)\n"
-               "print(len(refused), sorted(os.listdir('/tmp')))\n")
+               "names = os.listdir('/tmp')\n"
+               "print(len(refused), 'job' in names, 'leftover' in names)\n")
+    # /tmp may also hold the host's read-only binds (a CI venv made by mktemp lives
+    # there), so the listing is checked for the scratch and the attempt, not for equality
     verdicts = sandbox.run([Job(program, timeout_s=PATIENT_S)] * 2)
-    assert [v.stdout.strip() for v in verdicts] == ["3 ['job']"] * 2, verdicts
+    assert [v.stdout.strip() for v in verdicts] == ["3 True False"] * 2, verdicts

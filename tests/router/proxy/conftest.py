@@ -3,22 +3,19 @@ on a real loopback socket in front of them."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from router.api import create_app
 from router.router import Router
 from router.store.models import Model
 from tests.fakes.http_server import FakeHTTPServer
 from tests.router.routing_fixtures import seed
+from tests.servers import uvicorn_thread
 
 CATEGORY = "code-generation"
 OPENAI, ANTHROPIC, GEMINI = "openai/gpt-a", "anthropic/claude-b", "gemini/gem-c"
@@ -71,12 +68,6 @@ def store(tmp_path: Path) -> str:
     return url
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Served:
     base_url: str          # ends in /v1, as an OpenAI client wants it
@@ -87,21 +78,8 @@ class Served:
 def serve(database_url: str, token: str | None = None) -> Iterator[Served]:
     """routerx's app under uvicorn on a free loopback port; stopped on exit, always."""
     router = Router(database_url, seed=7)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(router=router, token=token),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("routerx serve did not start within 30 s")
-            time.sleep(0.02)
+    with uvicorn_thread(create_app(router=router, token=token)) as port:
         yield Served(f"http://127.0.0.1:{port}/v1", router)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 @pytest.fixture

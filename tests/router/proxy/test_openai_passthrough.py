@@ -12,6 +12,7 @@ from router.store.models import Outcome
 from tests.fakes.chat_wire import openai_answer, openai_stream
 from tests.fakes.http_server import Reply
 from tests.router.proxy.conftest import CATEGORY, KEYS, OPENAI, PRICES, Providers, Served
+from tests.servers import wait_until
 
 ASK = {"messages": [{"role": "user", "content": "Write add(a, b)."}]}
 
@@ -22,13 +23,13 @@ def outcomes(url: str) -> list[Outcome]:
 
 
 def wait_for_outcomes(served: Served, n: int) -> list[Outcome]:
-    import time
-    deadline = time.monotonic() + 10
-    while True:
+    """The stored outcomes once there are `n` (they are written in batches, after the
+    answer); fails naming what it waited for when they never come."""
+    def enough() -> list[Outcome] | None:
         got = outcomes(served.router.database_url)
-        if len(got) >= n or time.monotonic() > deadline:
-            return got
-        time.sleep(0.02)
+        return got if len(got) >= n else None
+
+    return wait_until(enough, 60, f"{n} outcome(s) to be stored", interval=0.02)
 
 
 def test_models_lists_auto_categories_and_placed_models(served: Served) -> None:

@@ -46,3 +46,18 @@ def test_one_schema_gives_the_api_the_validator_and_the_table_their_limits() -> 
         with pytest.raises(InputError, match=f"{name} must be"):
             OutcomeRecord.from_mapping(too_long).validate()
     assert set(FIELDS) == {f for f in OutcomeRecord.__dataclass_fields__}
+
+
+def test_record_and_the_cli_take_exactly_the_schemas_fields() -> None:
+    """Router.record's keywords and `routerx outcome`'s options are written out (for
+    their signatures and --help); this keeps them to the schema, field for field."""
+    import inspect
+
+    from router.cli.outcome import outcome
+    from router.outcome_schema import FIELDS
+    from router.router import Router
+
+    record = set(inspect.signature(Router.record).parameters) - {"self"}
+    assert record == (set(FIELDS) - {"model"}) | {"selection_or_model"}
+    cli = set(inspect.signature(outcome).parameters) - {"json_out"}
+    assert cli == set(FIELDS)

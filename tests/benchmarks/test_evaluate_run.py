@@ -45,6 +45,7 @@ def he_samples(tmp_path: Path) -> Path:
     ])
 
 
+@pytest.mark.slow  # measures every reference solution: 9-13 s
 def test_results_file_in_input_order_with_verdicts(he_samples: Path) -> None:
     evaluation = evaluate_file("humaneval", he_samples)
     out = he_samples.with_name("samples.jsonl_results.jsonl")
@@ -97,6 +98,7 @@ def test_mbpp_fixture_references_and_a_body(tmp_path: Path, mbpp_fixture: Path) 
     assert [r.passed for r in evaluation.results] == [True] * 7 + [False]
 
 
+@pytest.mark.slow  # measures every reference solution: 9-13 s
 def test_reference_runtimes_are_cached_per_program(he_samples: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     evaluate_file("humaneval", he_samples)

@@ -40,6 +40,7 @@ def test_mbpp_fixture_references_pass(mbpp_fixture: Path, mbpp_sanitized_fixture
     ("mbpp", "mbpp.jsonl", 974),
     ("mbpp-sanitized", "sanitized-mbpp.json", 427),
 ])
+@pytest.mark.slow  # every MBPP reference in the sandbox: 6-9 s
 def test_mbpp_real_references_pass(name: str, file: str, count: int) -> None:
     results = run_references(name, shared_path("datasets", file),
                              ids=[str(i) for i in range(1, 975)])

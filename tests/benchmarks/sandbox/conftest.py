@@ -61,6 +61,13 @@ def wait_for(condition: Callable[[], T], what: str, within_s: float = PATIENT_S)
     raise AssertionError(f"{what}: not within {within_s:.0f} s")
 
 
+def run_marker(number: int) -> str:
+    """A ``sleep`` argument that names this test run: ``number``, then this pytest's
+    pid (fixed width) as its fraction. Several people run this suite on one machine at
+    once: with a fixed number, ``processes_with`` found another run's sleeps."""
+    return f"{number}.{os.getpid():07d}"
+
+
 def processes_with(marker: str) -> list[int]:
     """Host processes whose command line contains ``marker``."""
     found = []

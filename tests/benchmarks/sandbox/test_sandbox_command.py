@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks.sandbox import CommandJob, Sandbox, userns
-from tests.benchmarks.sandbox.conftest import PATIENT_S, descendants, processes_with, wait_for
+from tests.benchmarks.sandbox.conftest import (
+    PATIENT_S,
+    descendants,
+    processes_with,
+    run_marker,
+    wait_for,
+)
 
 FAKE_KEY = "sk-routerx-test-FAKE-command-42"
 
@@ -99,7 +105,7 @@ def test_command_environment_is_minimal(sandbox: Sandbox, area: Path,
 
 
 def test_command_timeout_kills_the_whole_tree(sandbox: Sandbox, area: Path) -> None:
-    marker = "876543219"
+    marker = run_marker(876543219)
     result = sandbox.run_command(_job(
         area, f"setsid sleep {marker} & (sleep {marker} &) ; sleep {marker}", timeout_s=1))
     assert result.status == "timeout" and result.returncode is None
@@ -107,7 +113,7 @@ def test_command_timeout_kills_the_whole_tree(sandbox: Sandbox, area: Path) -> N
 
 
 def test_background_processes_end_with_the_command(sandbox: Sandbox, area: Path) -> None:
-    marker = "765432198"
+    marker = run_marker(765432198)
     result = sandbox.run_command(_job(area, f"(setsid sleep {marker} &); echo started"))
     assert result.status == "ok" and result.returncode == 0
     assert processes_with(marker) == []
@@ -176,7 +182,7 @@ def _parent(pid: int) -> int:
 
 
 def test_killing_the_helper_ends_the_command_tree(sandbox: Sandbox, area: Path) -> None:
-    marker = "654321987"
+    marker = run_marker(654321987)
     results: list[object] = []
     runner = threading.Thread(target=lambda: results.append(sandbox.run_command(
         _job(area, f"(setsid sleep {marker} &); sleep {marker}", timeout_s=PATIENT_S))))

@@ -21,6 +21,7 @@ from tests.benchmarks.sandbox.conftest import (
     leftovers,
     processes_with,
     run_beside_good,
+    run_marker,
     run_one,
 )
 
@@ -74,7 +75,7 @@ def test_fork_bomb_is_held_by_the_process_limit(sandbox: Sandbox) -> None:
 
 
 def test_background_processes_do_not_outlive_the_sample(sandbox: Sandbox) -> None:
-    marker = "987654321"
+    marker = run_marker(987654321)
     program = ("import os, subprocess\n"
                f"subprocess.Popen(['sleep', '{marker}'], start_new_session=True)\n"
                "if os.fork() == 0:\n"

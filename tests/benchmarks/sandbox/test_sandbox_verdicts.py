@@ -18,6 +18,7 @@ from tests.benchmarks.sandbox.conftest import (
     descendants,
     process_name,
     processes_with,
+    run_marker,
     run_one,
     wait_for,
 )
@@ -132,7 +133,7 @@ def test_a_closed_sandbox_refuses_work() -> None:
 
 
 def test_a_worker_killed_mid_job_is_a_crashed_verdict_and_the_batch_goes_on() -> None:
-    marker = "543219876"
+    marker = run_marker(543219876)
     sleeper = (f"import subprocess, time\nsubprocess.Popen(['sleep', '{marker}'])\n"
                "time.sleep(600)")
     with Sandbox(workers=1) as sb:
